@@ -1,0 +1,1 @@
+"""The contract between software and hardware: vCPU state, register map, trace record, AXI naming."""

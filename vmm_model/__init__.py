@@ -1,0 +1,1 @@
+"""The VMM and its reference software vCPU."""
