@@ -1,0 +1,1 @@
+"""The pyuvm testbench, the simulator runner and the hvcosim command line."""
