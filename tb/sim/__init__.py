@@ -1,0 +1,1 @@
+"""Simulator plumbing: tool discovery, builds, lint, synthesis."""
