@@ -1,0 +1,1 @@
+"""Guest programs (RV32IM assembly) run by tests/test_guests.py and `hvcosim regress`."""
