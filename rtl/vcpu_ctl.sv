@@ -1,0 +1,656 @@
+// Control block of the unit: the AXI4-Lite register map (interfaces/regmap.py),
+// the global registers, the per-context life cycle, scheduling of contexts onto
+// the core, platform time, the irq line and VMM TLB flush requests.
+//
+// See docs/lifecycle.md for the life-cycle state machine and docs/rtl.md
+// ("vcpu_ctl") for the decisions taken here.  Summary:
+//  * per context: IDLE -RUN-> RUNNING -core exit-> EXIT_PENDING -W1C-> IDLE;
+//    HALT from any state -> HALTED (left only by RESET); RESET from any state ->
+//    IDLE with every field at its reset value.  HALT/RESET of a context that is
+//    on the core first stops it (stop_o) and take effect at its exit.
+//  * RUNNING means "wants the core or has it".  When the core is free, the
+//    RUNNING contexts are started in round-robin order, beginning after the
+//    context started last (deterministic; lowest index first after reset).
+//  * the window of a context is forwarded to the core's state port only while
+//    the context is not RUNNING (reads return 0 and writes are dropped when it
+//    is); partial-strobe writes are done as read-modify-write.
+module vcpu_ctl #(
+  parameter int NUM_VCPUS   = 2,
+  parameter int TLB_ENTRIES = 16,
+  parameter int VMIDLEN     = 7,
+  parameter int ASIDLEN     = 9,
+  localparam int CtxW       = (NUM_VCPUS > 1) ? $clog2(NUM_VCPUS) : 1
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+
+  // AXI4-Lite slave (the register map).
+  input  logic [vcpu_regmap_pkg::REGMAP_ADDR_WIDTH-1:0] s_axil_awaddr,
+  input  logic [2:0]            s_axil_awprot,
+  input  logic                  s_axil_awvalid,
+  output logic                  s_axil_awready,
+  input  logic [31:0]           s_axil_wdata,
+  input  logic [3:0]            s_axil_wstrb,
+  input  logic                  s_axil_wvalid,
+  output logic                  s_axil_wready,
+  output logic [1:0]            s_axil_bresp,
+  output logic                  s_axil_bvalid,
+  input  logic                  s_axil_bready,
+  input  logic [vcpu_regmap_pkg::REGMAP_ADDR_WIDTH-1:0] s_axil_araddr,
+  input  logic [2:0]            s_axil_arprot,
+  input  logic                  s_axil_arvalid,
+  output logic                  s_axil_arready,
+  output logic [31:0]           s_axil_rdata,
+  output logic [1:0]            s_axil_rresp,
+  output logic                  s_axil_rvalid,
+  input  logic                  s_axil_rready,
+
+  // Level interrupt: an enabled context has an exit pending.
+  output logic                  irq_o,
+
+  // Scheduling (to/from vcpu_core).
+  output logic                  run_o,
+  output logic [CtxW-1:0]       run_ctx_o,
+  output logic                  stop_o,
+  input  logic                  busy_i,
+  input  logic [CtxW-1:0]       active_ctx_i,
+  input  logic                  exit_i,
+
+  // State port (to/from vcpu_core).
+  output logic                  st_valid_o,
+  output logic                  st_write_o,
+  output logic [CtxW-1:0]       st_ctx_o,
+  output logic [9:0]            st_word_o,
+  output logic [31:0]           st_wdata_o,
+  input  logic                  st_ready_i,
+  input  logic [31:0]           st_rdata_i,
+  output logic                  ctx_reset_o,
+  output logic [CtxW-1:0]       ctx_reset_ctx_o,
+
+  // Platform time.
+  output logic [63:0]           time_o,
+  input  logic                  retire_i,
+
+  // VMM TLB flush (to vcpu_mmu): one-cycle pulse.
+  output logic                  flush_valid_o,
+  output logic [1:0]            flush_kind_o,
+  output logic                  flush_use_asid_o,
+  output logic                  flush_use_addr_o,
+  output logic [6:0]            flush_vmid_o,
+  output logic [8:0]            flush_asid_o,
+  output logic [31:0]           flush_addr_o
+);
+
+  localparam int AddrW     = vcpu_regmap_pkg::REGMAP_ADDR_WIDTH;
+  localparam int RegionW   = AddrW - 12;          // 4 KiB regions: 0 = global, 1 + ctx = windows
+  localparam int FlushVmidW = 7;
+  localparam int FlushAsidW = 9;
+
+  localparam logic [7:0] CapsNumVcpus  = 8'(NUM_VCPUS);
+  localparam logic [7:0] CapsTlb       = 8'(TLB_ENTRIES);
+  localparam logic [3:0] CapsVmidLen   = 4'(VMIDLEN);
+  localparam logic [3:0] CapsAsidLen   = 4'(ASIDLEN);
+  localparam logic [31:0] CapsValue    = {8'd0, CapsAsidLen, CapsVmidLen, CapsTlb, CapsNumVcpus};
+
+  // CTRL command bits.
+  localparam int CtrlRunBit   = 0;
+  localparam int CtrlStopBit  = 1;
+  localparam int CtrlHaltBit  = 2;
+  localparam int CtrlResetBit = 3;
+
+
+  // ---------------------------------------------------------------------------
+  // AXI4-Lite front end.
+  // ---------------------------------------------------------------------------
+  logic             reg_req, reg_we, reg_done, reg_err;
+  logic [AddrW-1:0] reg_addr;
+  logic [31:0]      reg_wdata, reg_rdata;
+  logic [3:0]       reg_wstrb;
+
+  vcpu_axil_slave #(
+    .ADDR_W (AddrW),
+    .DATA_W (32)
+  ) u_axil_slave (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .s_axil_awaddr  (s_axil_awaddr),
+    .s_axil_awprot  (s_axil_awprot),
+    .s_axil_awvalid (s_axil_awvalid),
+    .s_axil_awready (s_axil_awready),
+    .s_axil_wdata   (s_axil_wdata),
+    .s_axil_wstrb   (s_axil_wstrb),
+    .s_axil_wvalid  (s_axil_wvalid),
+    .s_axil_wready  (s_axil_wready),
+    .s_axil_bresp   (s_axil_bresp),
+    .s_axil_bvalid  (s_axil_bvalid),
+    .s_axil_bready  (s_axil_bready),
+    .s_axil_araddr  (s_axil_araddr),
+    .s_axil_arprot  (s_axil_arprot),
+    .s_axil_arvalid (s_axil_arvalid),
+    .s_axil_arready (s_axil_arready),
+    .s_axil_rdata   (s_axil_rdata),
+    .s_axil_rresp   (s_axil_rresp),
+    .s_axil_rvalid  (s_axil_rvalid),
+    .s_axil_rready  (s_axil_rready),
+    .reg_req_o      (reg_req),
+    .reg_we_o       (reg_we),
+    .reg_addr_o     (reg_addr),
+    .reg_wdata_o    (reg_wdata),
+    .reg_wstrb_o    (reg_wstrb),
+    .reg_done_i     (reg_done),
+    .reg_rdata_i    (reg_rdata),
+    .reg_err_i      (reg_err)
+  );
+
+  // ---------------------------------------------------------------------------
+  // State.
+  // ---------------------------------------------------------------------------
+  typedef enum logic [1:0] {
+    ACC_IDLE  = 2'd0,  // no state-port access in progress
+    ACC_ST_RD = 2'd1,  // state-port read (plain read, or first half of a read-modify-write)
+    ACC_ST_WR = 2'd2   // state-port write
+  } acc_state_e;
+
+  localparam logic [1:0] CtxIdle        = vcpu_regmap_pkg::CTX_IDLE;
+  localparam logic [1:0] CtxRunning     = vcpu_regmap_pkg::CTX_RUNNING;
+  localparam logic [1:0] CtxExitPending = vcpu_regmap_pkg::CTX_EXIT_PENDING;
+  localparam logic [1:0] CtxHalted      = vcpu_regmap_pkg::CTX_HALTED;
+
+  acc_state_e                 acc_state_q, acc_state_d;
+  logic                       rmw_q, rmw_d;
+  logic [CtxW-1:0]            st_ctx_q, st_ctx_d;
+  logic [9:0]                 st_word_q, st_word_d;
+  logic [31:0]                st_wdata_q, st_wdata_d;
+
+  // Life-cycle state of context i in bits [2*i +: 2] (flat: yosys 0.23 has no packed 2-D arrays).
+  logic [2*NUM_VCPUS-1:0]     ctx_state_q, ctx_state_d;
+  logic [NUM_VCPUS-1:0]       stop_req_q, stop_req_d;    // exit with STOP_CAUSE at the next boundary
+  logic [NUM_VCPUS-1:0]       halt_req_q, halt_req_d;    // on the core: go HALTED at its exit
+  logic [NUM_VCPUS-1:0]       reset_req_q, reset_req_d;  // on the core: reset at its exit
+  logic [NUM_VCPUS-1:0]       reset_pend_q, reset_pend_d; // ctx_reset pulse still to issue
+  logic                       ctx_reset_q, ctx_reset_d;
+  logic [CtxW-1:0]            ctx_reset_ctx_q, ctx_reset_ctx_d;
+
+  logic                       owned_q, owned_d;          // a context was handed to the core
+  logic [CtxW-1:0]            owned_ctx_q, owned_ctx_d;
+  logic                       run_q, run_d;
+  logic [CtxW-1:0]            run_ctx_q, run_ctx_d;
+  logic [CtxW-1:0]            rr_last_q, rr_last_d;      // context started last
+
+  logic [31:0]                scratch_q, scratch_d;
+  logic [NUM_VCPUS-1:0]       irq_enable_q, irq_enable_d;
+  logic [31:0]                time_lo_q, time_hi_q;
+  logic [63:0]                time_d;
+  logic [63:0]                cycle_q, cycle_d;
+  logic [63:0]                retired_q, retired_d;
+  logic [FlushVmidW-1:0]      flush_vmid_q, flush_vmid_d;
+  logic [FlushAsidW-1:0]      flush_asid_q, flush_asid_d;
+  logic [31:0]                flush_addr_q, flush_addr_d;
+  logic                       flush_valid_q, flush_valid_d;
+  logic [1:0]                 flush_kind_q, flush_kind_d;
+  logic                       flush_use_asid_q, flush_use_asid_d;
+  logic                       flush_use_addr_q, flush_use_addr_d;
+
+  // ---------------------------------------------------------------------------
+  // Address decode.
+  // ---------------------------------------------------------------------------
+  logic [RegionW-1:0] region;
+  logic [RegionW-1:0] region_ctx;     // region - 1
+  logic               is_global;
+  logic               ctx_ok;         // inside an existing context's window
+  logic [CtxW-1:0]    ctx_idx;
+  logic [9:0]         word;
+  logic [11:0]        goff;           // global byte offset, word aligned
+  logic [31:0]        bmask;          // byte-enable mask of the write strobes
+  logic               cmd_run, cmd_stop, cmd_halt, cmd_reset;   // CTRL command bits of the write data
+  logic               strobe0;
+
+  assign region     = reg_addr[AddrW-1:12];
+  assign region_ctx = region - RegionW'(1);
+  assign is_global  = (region == '0);
+  assign ctx_ok     = !is_global && ({1'b0, region_ctx} < (RegionW + 1)'(NUM_VCPUS));
+  assign ctx_idx    = region_ctx[CtxW-1:0];
+  assign word       = reg_addr[11:2];
+  assign goff       = {reg_addr[11:2], 2'b00};
+  assign bmask      = {{8{reg_wstrb[3]}}, {8{reg_wstrb[2]}}, {8{reg_wstrb[1]}}, {8{reg_wstrb[0]}}};
+  assign cmd_run    = reg_wdata[CtrlRunBit];
+  assign cmd_stop   = reg_wdata[CtrlStopBit];
+  assign cmd_halt   = reg_wdata[CtrlHaltBit];
+  assign cmd_reset  = reg_wdata[CtrlResetBit];
+  assign strobe0    = reg_wstrb[0];
+
+  // Window words that hold a state field (ctrl and status are ctl's own).
+  function automatic logic st_mapped(input logic [9:0] w);
+    st_mapped = ((w >= vcpu_regmap_pkg::ST_BUDGET)   && (w <= vcpu_regmap_pkg::ST_PC))         ||
+                ((w >= vcpu_regmap_pkg::ST_SCAUSE)   && (w <= vcpu_regmap_pkg::ST_HTINST))     ||
+                ((w >= vcpu_regmap_pkg::ST_INSTRET)  && (w <= vcpu_regmap_pkg::ST_HS_SSTATUS)) ||
+                ((w >= vcpu_regmap_pkg::ST_X0)       && (w <= vcpu_regmap_pkg::ST_HGEIP))      ||
+                ((w >= vcpu_regmap_pkg::ST_VSSTATUS) && (w <= vcpu_regmap_pkg::ST_SENVCFG));
+  endfunction
+
+  function automatic logic [31:0] merge(input logic [31:0] old, input logic [31:0] wdata,
+                                        input logic [31:0] mask);
+    merge = (old & ~mask) | (wdata & mask);
+  endfunction
+
+  // Per-context view.
+  logic [NUM_VCPUS-1:0] is_running, is_exit_pending, on_core, blocked;
+  logic [2*NUM_VCPUS-1:0] ctx_state_ext;   // ctx_state_q, indexable by a variable
+  logic [1:0]           cur_state;       // state of the addressed context
+  logic                 stop_any;
+
+  for (genvar g = 0; g < NUM_VCPUS; g++) begin : g_ctx_view
+    assign is_running[g]      = (ctx_state_q[2*g +: 2] == CtxRunning);
+    assign is_exit_pending[g] = (ctx_state_q[2*g +: 2] == CtxExitPending);
+    assign on_core[g]         = owned_q && (owned_ctx_q == CtxW'(g));
+    // The core may still hold this context, or its reset is being applied.
+    assign blocked[g]         = on_core[g] || (busy_i && (active_ctx_i == CtxW'(g))) ||
+                                reset_pend_q[g] || (ctx_reset_q && (ctx_reset_ctx_q == CtxW'(g)));
+  end
+  assign ctx_state_ext = ctx_state_q;
+  assign cur_state     = ctx_state_ext[2*ctx_idx +: 2];
+  assign stop_any      = stop_req_q[owned_ctx_q] | halt_req_q[owned_ctx_q] | reset_req_q[owned_ctx_q];
+
+  // ---------------------------------------------------------------------------
+  // Register access: global block directly, windows through the state port.
+  // ---------------------------------------------------------------------------
+  logic        gwrite;         // global write applied this cycle
+  logic        cmd_en;         // CTRL command applied this cycle
+  logic [31:0] grdata;         // global read data
+  logic [31:0] exit_pending_word, irq_enable_word, active_word;
+
+  assign exit_pending_word = 32'(is_exit_pending);
+  assign irq_enable_word   = 32'(irq_enable_q);
+  assign active_word       = {busy_i, 23'd0, 8'(busy_i ? active_ctx_i : '0)};
+
+  always_comb begin
+    case (goff)
+      vcpu_regmap_pkg::REG_ID:           grdata = vcpu_regmap_pkg::REGMAP_ID;
+      vcpu_regmap_pkg::REG_VERSION:      grdata = vcpu_regmap_pkg::REGMAP_VERSION;
+      vcpu_regmap_pkg::REG_CAPS:         grdata = CapsValue;
+      vcpu_regmap_pkg::REG_SCRATCH:      grdata = scratch_q;
+      vcpu_regmap_pkg::REG_EXIT_PENDING: grdata = exit_pending_word;
+      vcpu_regmap_pkg::REG_IRQ_ENABLE:   grdata = irq_enable_word;
+      vcpu_regmap_pkg::REG_TIME_LO:      grdata = time_lo_q;
+      vcpu_regmap_pkg::REG_TIME_HI:      grdata = time_hi_q;
+      vcpu_regmap_pkg::REG_FLUSH_VMID:   grdata = {25'd0, flush_vmid_q};
+      vcpu_regmap_pkg::REG_FLUSH_ASID:   grdata = {23'd0, flush_asid_q};
+      vcpu_regmap_pkg::REG_FLUSH_ADDR:   grdata = flush_addr_q;
+      vcpu_regmap_pkg::REG_FLUSH_STATUS: grdata = {31'd0, flush_valid_q};
+      vcpu_regmap_pkg::REG_ACTIVE:       grdata = active_word;
+      vcpu_regmap_pkg::REG_CYCLE_LO:     grdata = cycle_lo;
+      vcpu_regmap_pkg::REG_CYCLE_HI:     grdata = cycle_hi;
+      vcpu_regmap_pkg::REG_RETIRED_LO:   grdata = retired_lo;
+      vcpu_regmap_pkg::REG_RETIRED_HI:   grdata = retired_hi;
+      default:                           grdata = '0;   // FLUSH_CMD (write-only), unmapped
+    endcase
+  end
+
+  logic [31:0] cycle_lo, cycle_hi, retired_lo, retired_hi;
+  assign cycle_lo   = cycle_q[31:0];
+  assign cycle_hi   = cycle_q[63:32];
+  assign retired_lo = retired_q[31:0];
+  assign retired_hi = retired_q[63:32];
+
+  always_comb begin
+    acc_state_d = acc_state_q;
+    rmw_d       = rmw_q;
+    st_ctx_d    = st_ctx_q;
+    st_word_d   = st_word_q;
+    st_wdata_d  = st_wdata_q;
+    reg_done    = 1'b0;
+    reg_err     = 1'b0;
+    reg_rdata   = '0;
+    gwrite      = 1'b0;
+    cmd_en      = 1'b0;
+
+    case (acc_state_q)
+      ACC_IDLE: begin
+        if (reg_req) begin
+          if (is_global) begin
+            reg_done  = 1'b1;
+            reg_rdata = reg_we ? '0 : grdata;
+            gwrite    = reg_we;
+          end else if (!ctx_ok) begin
+            reg_done  = 1'b1;
+            reg_err   = 1'b1;                    // beyond the last context: DECERR
+          end else if (word == vcpu_regmap_pkg::ST_CTRL) begin
+            reg_done  = 1'b1;                    // write-only, reads 0
+            cmd_en    = reg_we && strobe0;
+          end else if (word == vcpu_regmap_pkg::ST_STATUS) begin
+            reg_done  = 1'b1;                    // read-only
+            reg_rdata = reg_we ? '0 : {30'd0, cur_state};
+          end else if (!st_mapped(word) || (cur_state == CtxRunning) ||
+                       (reg_we && (reg_wstrb == 4'h0))) begin
+            reg_done  = 1'b1;                    // unmapped, or context RUNNING: 0 / dropped
+          end else if (!blocked[ctx_idx]) begin
+            st_ctx_d   = ctx_idx;
+            st_word_d  = word;
+            st_wdata_d = reg_wdata;
+            rmw_d      = reg_we && (reg_wstrb != 4'hF);
+            if (reg_we && (reg_wstrb == 4'hF)) begin
+              acc_state_d = ACC_ST_WR;
+            end else begin
+              acc_state_d = ACC_ST_RD;
+            end
+          end
+          // else: wait until the core has let go of the context.
+        end
+      end
+      ACC_ST_RD: begin
+        if (st_ready_i) begin
+          if (rmw_q) begin
+            st_wdata_d  = merge(st_rdata_i, reg_wdata, bmask);
+            acc_state_d = ACC_ST_WR;
+          end else begin
+            reg_done    = 1'b1;
+            reg_rdata   = st_rdata_i;
+            acc_state_d = ACC_IDLE;
+          end
+        end
+      end
+      ACC_ST_WR: begin
+        if (st_ready_i) begin
+          reg_done    = 1'b1;
+          acc_state_d = ACC_IDLE;
+        end
+      end
+      default: acc_state_d = ACC_IDLE;
+    endcase
+  end
+
+  assign st_valid_o = (acc_state_q == ACC_ST_RD) || (acc_state_q == ACC_ST_WR);
+  assign st_write_o = (acc_state_q == ACC_ST_WR);
+  assign st_ctx_o   = st_ctx_q;
+  assign st_word_o  = st_word_q;
+  assign st_wdata_o = st_wdata_q;
+
+  // ---------------------------------------------------------------------------
+  // Global registers.
+  // ---------------------------------------------------------------------------
+  logic [31:0]          w1c_word;
+  logic [NUM_VCPUS-1:0] w1c_bits;
+  logic [31:0]          irq_enable_wr, flush_vmid_wr, flush_asid_wr;
+  logic [1:0]           flush_kind_wr;
+  logic                 flush_use_asid_wr, flush_use_addr_wr;
+  logic [31:0]          time_lo_wr, time_hi_wr;
+  logic [63:0]          time_base;
+
+  assign irq_enable_wr     = merge(32'(irq_enable_q), reg_wdata, bmask);
+  assign flush_vmid_wr     = merge(32'(flush_vmid_q), reg_wdata, bmask);
+  assign flush_asid_wr     = merge(32'(flush_asid_q), reg_wdata, bmask);
+  assign flush_kind_wr     = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_KIND_LSB +: 2];
+  assign flush_use_asid_wr = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_USE_ASID_LSB];
+  assign flush_use_addr_wr = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_USE_ADDR_LSB];
+  assign time_lo_wr        = merge(time_lo_q, reg_wdata, bmask);
+  assign time_hi_wr        = merge(time_hi_q, reg_wdata, bmask);
+  assign w1c_bits          = w1c_word[NUM_VCPUS-1:0];
+
+  always_comb begin
+    scratch_d        = scratch_q;
+    irq_enable_d     = irq_enable_q;
+    flush_vmid_d     = flush_vmid_q;
+    flush_asid_d     = flush_asid_q;
+    flush_addr_d     = flush_addr_q;
+    flush_valid_d    = 1'b0;
+    flush_kind_d     = flush_kind_q;
+    flush_use_asid_d = flush_use_asid_q;
+    flush_use_addr_d = flush_use_addr_q;
+    time_base        = {time_hi_q, time_lo_q};
+    cycle_d          = cycle_q + 64'd1;
+    retired_d        = retired_q + {63'd0, retire_i};
+    w1c_word         = '0;
+
+    if (gwrite) begin
+      case (goff)
+        vcpu_regmap_pkg::REG_SCRATCH:      scratch_d    = merge(scratch_q, reg_wdata, bmask);
+        vcpu_regmap_pkg::REG_EXIT_PENDING: w1c_word     = reg_wdata & bmask;
+        vcpu_regmap_pkg::REG_IRQ_ENABLE:   irq_enable_d = NUM_VCPUS'(irq_enable_wr);
+        vcpu_regmap_pkg::REG_TIME_LO:      time_base    = {time_hi_q, time_lo_wr};
+        vcpu_regmap_pkg::REG_TIME_HI:      time_base    = {time_hi_wr, time_lo_q};
+        vcpu_regmap_pkg::REG_FLUSH_CMD: begin
+          if (strobe0) begin
+            flush_valid_d    = 1'b1;
+            // KIND 3 is reserved: flushing everything is always safe.
+            flush_kind_d     = (flush_kind_wr == 2'd3) ? vcpu_regmap_pkg::FLUSH_ALL : flush_kind_wr;
+            flush_use_asid_d = flush_use_asid_wr;
+            flush_use_addr_d = flush_use_addr_wr;
+          end
+        end
+        vcpu_regmap_pkg::REG_FLUSH_VMID:   flush_vmid_d = FlushVmidW'(flush_vmid_wr);
+        vcpu_regmap_pkg::REG_FLUSH_ASID:   flush_asid_d = FlushAsidW'(flush_asid_wr);
+        vcpu_regmap_pkg::REG_FLUSH_ADDR:   flush_addr_d = merge(flush_addr_q, reg_wdata, bmask);
+        default: ;        // read-only or unmapped: ignored
+      endcase
+    end
+    // A retirement in the cycle of a VMM write is counted on top of the written value.
+    time_d = time_base + {63'd0, retire_i};
+  end
+
+  // ---------------------------------------------------------------------------
+  // Life cycle, scheduling, context reset.
+  // ---------------------------------------------------------------------------
+  logic                 launch;
+  logic [CtxW-1:0]      launch_ctx;
+  logic                 runnable_any;
+  logic [NUM_VCPUS-1:0] runnable;
+
+  for (genvar g = 0; g < NUM_VCPUS; g++) begin : g_runnable
+    assign runnable[g] = is_running[g] && !on_core[g] && !reset_pend_q[g] &&
+                         !(ctx_reset_q && (ctx_reset_ctx_q == CtxW'(g)));
+  end
+
+  // Round-robin pick among runnable contexts: the first one after rr_last_q.
+  always_comb begin
+    logic [CtxW-1:0] cand;
+    runnable_any = 1'b0;
+    launch_ctx   = rr_last_q;
+    cand         = rr_last_q;
+    // Walk backwards so that the nearest candidate after rr_last_q is the last match.
+    for (int k = NUM_VCPUS; k >= 1; k--) begin
+      cand = CtxW'((32'(rr_last_q) + 32'(k)) % 32'(NUM_VCPUS));
+      if (runnable[cand]) begin
+        runnable_any = 1'b1;
+        launch_ctx   = cand;
+      end
+    end
+  end
+
+  // Start a context only when the core is free and no state-port access or
+  // CTRL command is in flight (either could concern the candidate this cycle).
+  assign launch = runnable_any && !owned_q && !busy_i && !run_q && !st_valid_o && !cmd_en;
+
+  always_comb begin
+    logic reset_issued;
+    logic held;       // context i stays on the core after this cycle
+    logic [1:0] st;   // context i's next state
+    ctx_state_d     = ctx_state_q;
+    stop_req_d      = stop_req_q;
+    halt_req_d      = halt_req_q;
+    reset_req_d     = reset_req_q;
+    reset_pend_d    = reset_pend_q;
+    owned_d         = owned_q;
+    owned_ctx_d     = owned_ctx_q;
+    run_d           = 1'b0;
+    run_ctx_d       = run_ctx_q;
+    rr_last_d       = rr_last_q;
+    ctx_reset_d     = 1'b0;
+    ctx_reset_ctx_d = ctx_reset_ctx_q;
+    held            = 1'b0;
+    st              = CtxIdle;
+
+    // Issue one pending context reset per cycle (lowest index first).
+    reset_issued = 1'b0;
+    for (int i = 0; i < NUM_VCPUS; i++) begin
+      if (reset_pend_q[i] && !reset_issued) begin
+        reset_issued    = 1'b1;
+        ctx_reset_d     = 1'b1;
+        ctx_reset_ctx_d = CtxW'(i);
+        reset_pend_d[i] = 1'b0;
+      end
+    end
+
+    // Hand a context to the core.
+    if (launch) begin
+      run_d       = 1'b1;
+      run_ctx_d   = launch_ctx;
+      rr_last_d   = launch_ctx;
+      owned_d     = 1'b1;
+      owned_ctx_d = launch_ctx;
+    end
+
+    // The core let go of its context.
+    if (exit_i && owned_q) begin
+      owned_d = 1'b0;
+    end
+
+    for (int i = 0; i < NUM_VCPUS; i++) begin
+      held = on_core[i] && !exit_i;
+      st   = ctx_state_q[2*i +: 2];
+
+      // Exit of the context on the core.
+      if (exit_i && on_core[i]) begin
+        if (reset_req_q[i]) begin
+          st              = CtxIdle;
+          reset_pend_d[i] = 1'b1;
+        end else if (halt_req_q[i]) begin
+          st              = CtxHalted;
+        end else begin
+          st              = CtxExitPending;
+        end
+        stop_req_d[i]  = 1'b0;
+        halt_req_d[i]  = 1'b0;
+        reset_req_d[i] = 1'b0;
+      end
+
+      // EXIT_PENDING write-1-to-clear.
+      if (w1c_bits[i] && (st == CtxExitPending)) begin
+        st = CtxIdle;
+      end
+
+      // CTRL command (priority RESET > HALT > STOP > RUN).
+      if (cmd_en && (ctx_idx == CtxW'(i))) begin
+        if (cmd_reset) begin
+          if (held) begin
+            reset_req_d[i] = 1'b1;             // stop first; reset at its exit
+          end else begin
+            st              = CtxIdle;
+            reset_pend_d[i] = 1'b1;
+            stop_req_d[i]   = 1'b0;
+            halt_req_d[i]   = 1'b0;
+            reset_req_d[i]  = 1'b0;
+          end
+        end else if (cmd_halt) begin
+          if (held) begin
+            halt_req_d[i] = 1'b1;              // stop first; HALTED at its exit
+          end else begin
+            st            = CtxHalted;
+            stop_req_d[i] = 1'b0;
+          end
+        end else if (cmd_stop) begin
+          if (st == CtxRunning) begin
+            stop_req_d[i] = 1'b1;              // a queued context exits at its first boundary
+          end
+        end else if (cmd_run) begin
+          if (st == CtxIdle) begin
+            st = CtxRunning;
+          end
+        end
+      end
+      ctx_state_d[2*i +: 2] = st;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Flops.
+  // ---------------------------------------------------------------------------
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      acc_state_q      <= ACC_IDLE;
+      rmw_q            <= 1'b0;
+      st_ctx_q         <= '0;
+      st_word_q        <= '0;
+      st_wdata_q       <= '0;
+      ctx_state_q      <= '0;           // every context IDLE
+      stop_req_q       <= '0;
+      halt_req_q       <= '0;
+      reset_req_q      <= '0;
+      reset_pend_q     <= '0;
+      ctx_reset_q      <= 1'b0;
+      ctx_reset_ctx_q  <= '0;
+      owned_q          <= 1'b0;
+      owned_ctx_q      <= '0;
+      run_q            <= 1'b0;
+      run_ctx_q        <= '0;
+      rr_last_q        <= CtxW'(NUM_VCPUS - 1);   // first pick: context 0
+      scratch_q        <= '0;
+      irq_enable_q     <= '0;
+      time_lo_q        <= '0;
+      time_hi_q        <= '0;
+      cycle_q          <= '0;
+      retired_q        <= '0;
+      flush_vmid_q     <= '0;
+      flush_asid_q     <= '0;
+      flush_addr_q     <= '0;
+      flush_valid_q    <= 1'b0;
+      flush_kind_q     <= vcpu_regmap_pkg::FLUSH_ALL;
+      flush_use_asid_q <= 1'b0;
+      flush_use_addr_q <= 1'b0;
+    end else begin
+      acc_state_q      <= acc_state_d;
+      rmw_q            <= rmw_d;
+      st_ctx_q         <= st_ctx_d;
+      st_word_q        <= st_word_d;
+      st_wdata_q       <= st_wdata_d;
+      ctx_state_q      <= ctx_state_d;
+      stop_req_q       <= stop_req_d;
+      halt_req_q       <= halt_req_d;
+      reset_req_q      <= reset_req_d;
+      reset_pend_q     <= reset_pend_d;
+      ctx_reset_q      <= ctx_reset_d;
+      ctx_reset_ctx_q  <= ctx_reset_ctx_d;
+      owned_q          <= owned_d;
+      owned_ctx_q      <= owned_ctx_d;
+      run_q            <= run_d;
+      run_ctx_q        <= run_ctx_d;
+      rr_last_q        <= rr_last_d;
+      scratch_q        <= scratch_d;
+      irq_enable_q     <= irq_enable_d;
+      time_lo_q        <= time_d[31:0];
+      time_hi_q        <= time_d[63:32];
+      cycle_q          <= cycle_d;
+      retired_q        <= retired_d;
+      flush_vmid_q     <= flush_vmid_d;
+      flush_asid_q     <= flush_asid_d;
+      flush_addr_q     <= flush_addr_d;
+      flush_valid_q    <= flush_valid_d;
+      flush_kind_q     <= flush_kind_d;
+      flush_use_asid_q <= flush_use_asid_d;
+      flush_use_addr_q <= flush_use_addr_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // Outputs.
+  // ---------------------------------------------------------------------------
+  assign irq_o            = |(is_exit_pending & irq_enable_q);
+  assign run_o            = run_q;
+  assign run_ctx_o        = run_ctx_q;
+  assign stop_o           = owned_q && stop_any;
+  assign ctx_reset_o      = ctx_reset_q;
+  assign ctx_reset_ctx_o  = ctx_reset_ctx_q;
+  assign time_o           = {time_hi_q, time_lo_q};
+  assign flush_valid_o    = flush_valid_q;
+  assign flush_kind_o     = flush_kind_q;
+  assign flush_use_asid_o = flush_use_asid_q;
+  assign flush_use_addr_o = flush_use_addr_q;
+  assign flush_vmid_o     = flush_vmid_q;
+  assign flush_asid_o     = flush_asid_q;
+  assign flush_addr_o     = flush_addr_q;
+
+  // Byte-address bits of a word register; write data above the implemented bits.
+  logic unused_bits;
+  assign unused_bits = ^{reg_addr[1:0], w1c_word, irq_enable_wr, flush_vmid_wr, flush_asid_wr,
+                         reg_wdata[31:4]};
+
+endmodule
