@@ -254,7 +254,8 @@ def test_csri_uimm_may_come_as_rs1():
     (0x12000073, None, "sfence.vma\tzero,zero"),
     (0x0000100F, None, "fence.i"),
     (0x0100000F, None, "fence\tw,unknown"),             # pause: objdump's spelling of an empty set
-    (0x0005000F, None, ".4byte\t0x5000f"),               # fence with rs1 != 0: a fence, but objdump prints the word
+    # fence with rs1 != 0: executed as a fence, but objdump prints the word
+    (0x0005000F, None, ".4byte\t0x5000f"),
     (0x8330000F, None, "fence.tso"),
     (0x61202573, None, "csrrs\ta0,0x612,zero"),         # hedelegh: unnamed in binutils 2.40
 ])
@@ -316,7 +317,8 @@ def gnu_as_line(name: str, f: dict[str, int]) -> str:
         if name == "fence.i" and f["rd"] == f["rs1"] == bits == 0:
             return "fence.i"
         funct3 = 0 if name == "fence" else 1
-        return f".insn i 0x0f, {funct3}, {_x(f['rd'])}, {_x(f['rs1'])}, {bits - 0x1000 if bits >= 0x800 else bits}"
+        signed_bits = bits - 0x1000 if bits >= 0x800 else bits
+        return f".insn i 0x0f, {funct3}, {_x(f['rd'])}, {_x(f['rs1'])}, {signed_bits}"
     if name.startswith("hlv"):
         return f"{name} {_x(f['rd'])}, ({_x(f['rs1'])})"
     if name.startswith("hsv"):
@@ -332,7 +334,8 @@ def cross_check_cases() -> list[tuple[str, dict[str, int]]]:
               ("fence", {"rd": 0, "rs1": 0, "imm": 0x0FF}),
               ("fence", {"rd": 0, "rs1": 0, "imm": 0x010}),               # pause: an empty successor set
               ("fence.i", {"rd": 0, "rs1": 0, "imm": 0})]
-    cases += [("fence", {"rd": 0, "rs1": 0, "imm": pred << 4 | succ}) for pred in range(1, 16) for succ in range(1, 16)]
+    cases += [("fence", {"rd": 0, "rs1": 0, "imm": pred << 4 | succ})
+              for pred in range(1, 16) for succ in range(1, 16)]
     # Every CSR number: CSR_NAMES must name exactly what objdump names.
     cases += [("csrrs", {"rd": 10, "rs1": 0, "csr": csr}) for csr in range(4096)]
     return cases
@@ -365,7 +368,9 @@ def test_disasm_matches_objdump_on_random_words(tmp_path):
     # Bias towards the sparse SYSTEM/PRIVM encodings, where exact fields matter.
     # rd and rs2 are zeroed half of the time, since those encodings need them zero.
     for _ in range(1500):
-        fixed_zero = ~0x707F & ~(0xF80 if rng.random() < 0.5 else 0) & ~(0x1F00000 if rng.random() < 0.5 else 0)
+        rd_bits = 0xF80 if rng.random() < 0.5 else 0
+        rs2_bits = 0x1F00000 if rng.random() < 0.5 else 0
+        fixed_zero = ~0x707F & ~rd_bits & ~rs2_bits
         funct7 = rng.choice((0x08, 0x09, 0x11, 0x18, 0x31, 0x3D, *range(0x30, 0x38), rng.getrandbits(7)))
         word = (rng.getrandbits(25) & fixed_zero) | funct7 << 25
         words.append(word | 0x73 | rng.choice((0, 4)) << 12)

@@ -240,7 +240,8 @@ def build_elf(entry: int, segments: Iterable[Segment], symbols: dict[str, int] |
 
     for seg in segments:
         kind = ".text" if seg.flags & PF_X else ".data" if seg.flags & PF_W else ".rodata"
-        flags = SHF_ALLOC | (SHF_EXECINSTR if seg.flags & PF_X else 0) | (SHF_WRITE if seg.flags & PF_W else 0)
+        flags = (SHF_ALLOC | (SHF_EXECINSTR if seg.flags & PF_X else 0)
+                 | (SHF_WRITE if seg.flags & PF_W else 0))
         segment_sections.append(len(sections))
         if seg.data:
             sections.append(_Section(unique(kind), SHT_PROGBITS, flags, seg.vaddr, bytes(seg.data),
