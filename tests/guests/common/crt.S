@@ -59,6 +59,7 @@ setup_hart:
     li t1, NO_TRAP_EXPECTED
     sw t1, TA_EXPECT_CAUSE(t0)
     sw zero, TA_EXPECT_RESUME(t0)
+    sw t1, TA_NEXT_CAUSE(t0)
     sw zero, TA_TRAP_COUNT(t0)
     sw a0, TA_HART_ID(t0)
     csrw sscratch, t0
@@ -107,9 +108,15 @@ trap_entry:
     sw t2, TA_TRAP_COUNT(t6)
     lw t2, TA_EXPECT_CAUSE(t6)
     bne t0, t2, trap_unexpected
-    li t2, NO_TRAP_EXPECTED
+    /* Met: the queued expectation (or none) becomes current; t2 = this trap's resume. */
+    lw t2, TA_NEXT_CAUSE(t6)
     sw t2, TA_EXPECT_CAUSE(t6)
+    li t2, NO_TRAP_EXPECTED
+    sw t2, TA_NEXT_CAUSE(t6)
     lw t2, TA_EXPECT_RESUME(t6)
+    lw t1, TA_NEXT_RESUME(t6)
+    sw t1, TA_EXPECT_RESUME(t6)
+    lw t1, TA_LAST_EPC(t6)
     bltz t0, trap_interrupt
     bnez t2, trap_resume_at_label
     addi t1, t1, 4                  /* past the trapping instruction, same mode */

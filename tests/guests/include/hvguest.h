@@ -5,8 +5,9 @@
  * and by common/crt.S.  The run-time routines the macros call live in crt.S.
  *
  * Register conventions of the macros:
- *   - t4, t5, t6 (x29-x31) are macro scratch: CHECK*, EXPECT_TRAP*, TRAPPED,
- *     ENTER_VU clobber them.  Guest code keeps its own values elsewhere.
+ *   - t4, t5, t6 (x29-x31) are macro scratch: CHECK*, EXPECT_*, TRAPPED,
+ *     ENTER_VU, CSR_SET/CSR_CLEAR, WRITE_STIMECMP, READ_TIME clobber them.
+ *     Guest code keeps its own values elsewhere.
  *   - PRINT and SBI_* macros preserve everything except what an SBI call
  *     returns in (a0, a1) for SBI_CALL; PRINT preserves all registers.
  *   - sscratch holds the hart's trap area (see TA_*); a guest that uses
@@ -157,6 +158,8 @@
 #define TA_LAST_TVAL    36
 #define TA_LAST_STATUS  40   /* vsstatus as the handler found it (SPP, SPIE of the trap) */
 #define TA_HART_ID      44
+#define TA_NEXT_CAUSE   48   /* an expectation that becomes current once the current one is met */
+#define TA_NEXT_RESUME  52
 
 #ifdef __ASSEMBLER__
 
@@ -295,6 +298,24 @@
     sw t5, TA_EXPECT_RESUME(t6)
 .endm
 
+/* Queue a second expectation, armed once the current one is met (for a trap taken
+ * in VU right after another one, where VU code cannot arm it itself). */
+.macro EXPECT_THEN_AT cause, label
+    csrr t6, sscratch
+    li t5, \cause
+    sw t5, TA_NEXT_CAUSE(t6)
+    la t5, \label
+    sw t5, TA_NEXT_RESUME(t6)
+.endm
+
+/* The same, resuming the queued trap where it happened (interrupts, same-mode exceptions). */
+.macro EXPECT_THEN cause
+    csrr t6, sscratch
+    li t5, \cause
+    sw t5, TA_NEXT_CAUSE(t6)
+    sw zero, TA_NEXT_RESUME(t6)
+.endm
+
 /* Fail unless the expected trap happened, with vscause = cause and vsepc = the address
  * of epc_symbol; leaves vstval in t5 for the caller to check (CHECK t5, ...). */
 .macro TRAPPED cause, epc_symbol
@@ -323,13 +344,25 @@
     sw t5, TA_EXPECT_CAUSE(t6)
 .endm
 
-/* Continue at label in VU-mode (sret with SPP = 0). */
+/* Continue at label in VU-mode (sret with SPP = 0; SPIE = 0 so that SIE is 0 again
+ * when a trap brings the hart back to VS). */
 .macro ENTER_VU label
     la t6, \label
     csrw sepc, t6
-    li t6, SSTATUS_SPP
+    li t6, SSTATUS_SPP | SSTATUS_SPIE
     csrc sstatus, t6
     sret
+.endm
+
+/* Set / clear CSR bits given as an immediate of any size (t4 is scratch). */
+.macro CSR_SET csr, bits
+    li t4, \bits
+    csrs \csr, t4
+.endm
+
+.macro CSR_CLEAR csr, bits
+    li t4, \bits
+    csrc \csr, t4
 .endm
 
 /*
