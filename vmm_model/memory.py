@@ -1,7 +1,12 @@
 """Host-physical memory, backed by numpy: what the VMM owns and the unit's m_axi port reaches."""
 from __future__ import annotations
 
+import weakref
+from typing import Callable
+
 import numpy as np
+
+PAGE_SHIFT = 12
 
 
 class HostMemoryError(Exception):
@@ -13,6 +18,16 @@ class HostMemory:
 
     ``u8``/``u16``/``u32`` are memoryviews over the same bytes for the hot paths
     (index = (addr - base) >> log2(width), aligned accesses only).
+
+    Write watching: a reader that caches something derived from memory (the
+    reference hart caches decoded code blocks and page-table walks) marks the
+    host pages it depends on with ``watch_page`` and registers listeners.
+    Every write through ``write``/``write32``/``fill``/``notify_write`` that
+    touches a watched page calls the write listeners with ``(addr, length)``;
+    marking a page watched for the first time calls the watch listeners with
+    the page number (so fast store paths that skip the check can drop it).
+    Code that writes ``array``/``u8``/``u16``/``u32`` directly must call
+    ``notify_write`` afterwards, or cached readers may see stale bytes.
     """
 
     def __init__(self, size: int, base: int = 0):
@@ -24,6 +39,51 @@ class HostMemory:
         self.u8 = memoryview(self.array)
         self.u16 = self.u8.cast("H")
         self.u32 = self.u8.cast("I")
+        self._init_watching()
+
+    def _init_watching(self) -> None:
+        self.watched_pages: set[int] = set()    # host page numbers (addr >> 12)
+        self._write_listeners: list[weakref.WeakMethod | Callable] = []
+        self._watch_listeners: list[weakref.WeakMethod | Callable] = []
+
+    @staticmethod
+    def _ref(listener: Callable):
+        # Bound methods are held weakly so a dropped hart does not stay alive
+        # (and keep being called) through the memory it used.
+        return weakref.WeakMethod(listener) if hasattr(listener, "__self__") else (lambda: listener)
+
+    def add_write_listener(self, listener: Callable[[int, int], None]) -> None:
+        self._write_listeners.append(self._ref(listener))
+
+    def add_watch_listener(self, listener: Callable[[int], None]) -> None:
+        self._watch_listeners.append(self._ref(listener))
+
+    @staticmethod
+    def _call(refs: list, *args) -> None:
+        dead = False
+        for ref in list(refs):
+            fn = ref()
+            if fn is None:
+                dead = True
+            else:
+                fn(*args)
+        if dead:
+            refs[:] = [r for r in refs if r() is not None]
+
+    def watch_page(self, page: int) -> None:
+        """Mark host page ``page`` (= addr >> 12) as one a cache depends on."""
+        if page not in self.watched_pages:
+            self.watched_pages.add(page)
+            self._call(self._watch_listeners, page)
+
+    def notify_write(self, addr: int, length: int) -> None:
+        """Tell cached readers that ``[addr, addr + length)`` changed."""
+        if length <= 0 or not self.watched_pages:
+            return
+        first, last = addr >> PAGE_SHIFT, (addr + length - 1) >> PAGE_SHIFT
+        watched = self.watched_pages
+        if any(page in watched for page in range(first, last + 1)):
+            self._call(self._write_listeners, addr, length)
 
     def contains(self, addr: int, length: int = 1) -> bool:
         return self.base <= addr and addr + length <= self.base + self.size
@@ -42,10 +102,12 @@ class HostMemory:
         data = np.frombuffer(bytes(data), dtype=np.uint8) if not isinstance(data, np.ndarray) else data
         off = self._offset(addr, len(data))
         self.array[off:off + len(data)] = data
+        self.notify_write(addr, len(data))
 
     def fill(self, addr: int, length: int, value: int = 0) -> None:
         off = self._offset(addr, length)
         self.array[off:off + length] = value
+        self.notify_write(addr, length)
 
     def read32(self, addr: int) -> int:
         off = self._offset(addr, 4)
@@ -54,6 +116,7 @@ class HostMemory:
     def write32(self, addr: int, value: int) -> None:
         off = self._offset(addr, 4)
         self.u8[off:off + 4] = (value & 0xFFFF_FFFF).to_bytes(4, "little")
+        self.notify_write(addr, 4)
 
     def compare(self, addr: int, data: bytes) -> list[int]:
         """Host addresses (first 64) where memory differs from ``data``."""
@@ -69,4 +132,5 @@ class HostMemory:
         copy.u8 = memoryview(copy.array)
         copy.u16 = copy.u8.cast("H")
         copy.u32 = copy.u8.cast("I")
+        copy._init_watching()   # a copy starts with no cached readers
         return copy
