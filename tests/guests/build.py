@@ -30,7 +30,7 @@ COMMON_DIR = GUEST_DIR / "common"
 INCLUDE_DIR = GUEST_DIR / "include"
 CRT = COMMON_DIR / "crt.S"
 LINKER_SCRIPT = COMMON_DIR / "guest.ld"
-COMMON_INPUTS = (CRT, LINKER_SCRIPT, INCLUDE_DIR / "hvguest.h")
+COMMON_INPUTS = (CRT, LINKER_SCRIPT, *sorted(INCLUDE_DIR.glob("*.h")))
 
 GCC_NAMES = ("riscv64-unknown-elf-gcc", "riscv32-unknown-elf-gcc")
 ARCH_FLAGS = ["-march=rv32im_zicsr_zifencei", "-mabi=ilp32"]

@@ -365,6 +365,15 @@
     csrc \csr, t4
 .endm
 
+/* Continue in VU-mode at an address given as a constant. */
+.macro ENTER_VU_ADDR address
+    li t6, \address
+    csrw sepc, t6
+    li t6, SSTATUS_SPP | SSTATUS_SPIE
+    csrc sstatus, t6
+    sret
+.endm
+
 /*
  * The 64-bit write sequence for stimecmp on RV32 that never passes through a
  * smaller value than both the old and the new one (priv spec, Sstc).
