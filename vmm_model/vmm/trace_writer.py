@@ -28,7 +28,9 @@ class TraceWriter:
 
     def format(self, r: RetireRecord) -> str:
         who = self.label_of_ctx(r.ext_ctx) if self.label_of_ctx else ""
-        text = disasm(r.insn, r.pc_rdata) if r.insn else "(no instruction)"
+        mnemonic, _, operands = (disasm(r.insn, r.pc_rdata) if r.insn else "(no instruction)"
+                                 ).partition("\t")
+        text = f"{mnemonic:<8}{operands}"
         head = (f"{r.order:>9} c{r.ext_ctx}{(' ' + who) if who else ''} "
                 f"{'VS' if r.mode == 1 else 'VU'} {r.pc_rdata:08x} {r.insn:08x}  {text:<32}")
         return (head + "  " + "  ".join(self.effects(r))).rstrip()
