@@ -4,6 +4,11 @@ Exit status, for every command: 0 pass; 1 the guest reported failure; 2 bad
 usage or bad input (one line on stderr, never a traceback); 3 an instruction
 budget ran out; 4 an internal error (one line, the traceback in a file).
 
+``run``: each GUEST.elf is one VM (own VMID, same GPA layout, disjoint host
+memory), all alive at once.  Guest output goes to stdout as it comes (with
+several VMs: whole lines tagged ``[vmN] ``); the verdict is one line on stderr.
+``--signature`` dumps the first guest's signature.
+
 ``run`` imports only ``vmm_model``: the testbench (cocotb, pyuvm) is imported
 lazily by the commands that need it, so ``hvcosim run`` starts fast.
 """

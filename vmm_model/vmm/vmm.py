@@ -6,7 +6,10 @@ same vCPU continues with what is left of its quantum.  Retirements are counted
 from platform-time deltas around each run (the unit adds one per record), and the
 global instruction cap bounds the budget of every run, so the run stops on it
 exactly.  When every vCPU waits, platform time jumps to the earliest guest timer
-deadline — the only time the VMM moves time itself.
+deadline — the only time the VMM moves time itself.  If no waiting vCPU has a
+timer armed and enabled, nothing can ever wake them: the run ends as a timeout
+(exit 3), the same verdict as a guest spinning forever.  A VM whose vCPUs have
+all stopped (SBI HSM hart_stop) without a system_reset ends as failed.
 """
 from __future__ import annotations
 
