@@ -17,6 +17,7 @@ OUTDIR (pytest-xdist workers) never see a half-written ELF.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -149,11 +150,22 @@ def find_gcc() -> str | None:
     return None
 
 
+_LOCAL_INCLUDE = re.compile(r'^#include "([^"/]+\.S)"', re.MULTILINE)
+
+
+def _dependencies(source: Path) -> list[Path]:
+    """The source, the common inputs, and other guests it #includes (variants of a guest)."""
+    deps = [source, *COMMON_INPUTS]
+    for name in _LOCAL_INCLUDE.findall(source.read_text()):
+        deps.append(source.parent / name)
+    return deps
+
+
 def _up_to_date(elf: Path, source: Path) -> bool:
     if not elf.exists():
         return False
     built = elf.stat().st_mtime
-    return all(dep.stat().st_mtime <= built for dep in (source, *COMMON_INPUTS))
+    return all(dep.stat().st_mtime <= built for dep in _dependencies(source))
 
 
 def build_guest(source: Path, outdir: Path, gcc: str | None = None) -> Path:
