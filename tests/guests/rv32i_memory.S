@@ -5,6 +5,8 @@
     .text
     .globl main
 main:
+    addi sp, sp, -16
+    sw ra, 0(sp)                    /* the FENCE.I test calls code in data */
     la s0, words
     /* words[0] = 0x8081f2f3 as bytes f3 f2 81 80 (little-endian). */
     lb s1, 0(s0)
@@ -107,6 +109,8 @@ main:
     CHECK a0, 0xa5
 
     PRINTLN "rv32i memory ok"
+    lw ra, 0(sp)
+    addi sp, sp, 16
     li a0, 0
     ret
 

@@ -1,0 +1,98 @@
+"""Every guest program of tests/guests/ run through `hvcosim run` with its header options.
+
+Each guest declares its options and expected outcome in its header
+(``// hvcosim-args``, ``// hvcosim-expect``, ``// hvcosim-signature``; see
+tests/guests/build.py).  The CLI runs in-process (``tb.cli.main``) to keep the
+suite fast; output is captured at the file-descriptor level, as a user sees it.
+A few extra tests check what the guests cannot see themselves: that the swap
+guests really swap and that the two-VM and SMP guests really interleave.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tb import cli
+from tests.guests.build import GuestSpec, discover
+from vmm_model.run import RunOptions, run_guests
+
+SPECS = discover()
+STANDALONE = [spec for spec in SPECS if spec.standalone]
+BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def _describe(spec: GuestSpec, argv: list[str], status: int, out: str, err: str) -> str:
+    return (f"guest {spec.name}: hvcosim {' '.join(argv)}\n"
+            f"exit status {status}, expected {spec.exit_status}\n"
+            f"--- stdout ---\n{out[-3000:]}\n--- stderr ---\n{err[-3000:]}")
+
+
+@pytest.mark.parametrize("spec", STANDALONE, ids=[spec.name for spec in STANDALONE])
+def test_guest(spec: GuestSpec, guest_elfs: dict[str, Path], tmp_path: Path, capfd):
+    signature_file = tmp_path / "signature.txt" if spec.signature is not None else None
+    argv = spec.run_argv(guest_elfs, signature_file)
+    status = cli.main(argv)
+    out, err = capfd.readouterr()
+    report = _describe(spec, argv, status, out, err)
+    assert status == spec.exit_status, report
+    for text in spec.stdout_contains:
+        assert text in out, f"missing {text!r} in stdout\n{report}"
+    assert "Traceback" not in out + err, report
+    if spec.exit_status == 0:
+        assert "FAIL" not in out, report
+    if spec.signature is not None:
+        words = [int(line, 16) for line in signature_file.read_text().split()]
+        assert words == list(spec.signature), report
+        assert all(len(line) == 8 for line in signature_file.read_text().splitlines())
+
+
+def test_every_guest_says_what_it_covers():
+    assert len(SPECS) >= 20
+    for spec in SPECS:
+        assert spec.covers, f"{spec.source.name} has no // hvcosim-covers: line"
+
+
+def test_header_syntax_errors_are_reported(tmp_path: Path):
+    from tests.guests.build import GuestSpecError, parse_spec
+    bad = tmp_path / "bad.S"
+    bad.write_text("// hvcosim-expect: exit=0 stdout-has=\"x\"\n")
+    with pytest.raises(GuestSpecError, match="unknown hvcosim-expect key"):
+        parse_spec(bad)
+    bad.write_text("// hvcosim-colour: blue\n")
+    with pytest.raises(GuestSpecError, match="unknown header key"):
+        parse_spec(bad)
+
+
+def _run_api(guest_elfs: dict[str, Path], names: list[str], **options):
+    result = run_guests([str(guest_elfs[n]) for n in names],
+                        RunOptions(console=lambda vm, data: None, **options))
+    assert result.status == "pass", result.message
+    return result
+
+
+def test_swap_guests_really_swap(guest_elfs):
+    """The swap guests touch more pages than their budget: pages must go out and come back."""
+    for name, budget in (("swap_budget", 64 << 10), ("swap_vs_tables", 48 << 10)):
+        assert f"--mem-budget" in BY_NAME[name].args
+        paging = _run_api(guest_elfs, [name], mem_budget=budget).vms[0].paging
+        assert paging.swap_outs > 20 and paging.swap_ins > 20, (name, paging)
+
+
+def test_demand_paging_guest_faults_pages_in(guest_elfs):
+    paging = _run_api(guest_elfs, ["demand_paging"]).vms[0].paging
+    assert paging.demand_faults >= 240 + 240 // 2, paging
+    assert paging.swap_outs == 0
+
+
+def test_two_vms_really_interleave(guest_elfs):
+    """vm_isolation_a/b only prove isolation if both VMs run in between each other's checks."""
+    result = _run_api(guest_elfs, ["vm_isolation_a", "vm_isolation_b"], quantum=250)
+    assert [vm.status for vm in result.vms] == ["pass", "pass"]
+    assert result.exit_counts.get("preempt", 0) >= 20, result.exit_counts
+
+
+def test_smp_guest_switches_vcpus(guest_elfs):
+    result = _run_api(guest_elfs, ["smp_hsm_one_context"], vcpus=2, contexts=1, quantum=300)
+    assert result.world_switches["slow"] >= 10, result.world_switches
+    assert result.exit_counts.get("preempt", 0) >= 10, result.exit_counts
