@@ -15,7 +15,6 @@ lazily by the commands that need it, so ``hvcosim run`` starts fast.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
