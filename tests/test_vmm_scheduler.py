@@ -158,3 +158,34 @@ def test_two_vms_one_failing_fails_the_run_and_flushes_carry_vmids():
     assert outcome.status == "fail" and "vm1.cpu0" in outcome.message
     assert (FLUSH_GVMA, 1, None, RAM_BASE + 7 * PAGE_SIZE) in unit.flushes
     assert vms[0].status.value == "pass" and vms[1].status.value == "fail"
+
+
+def test_non_retentive_suspend_resumes_at_the_resume_address_on_the_timer():
+    vms = make_vms(1)
+    unit = FakeUnit(1)
+    resume = RAM_BASE + 0x40
+    seen = {}
+
+    def after_wake(ctx):
+        seen.update({n: ctx.state[n] for n in ("pc", "x10", "x11", "vsatp")})
+        return shutdown()(ctx)
+
+    def suspend(ctx):
+        ctx.state.update({"hie": 0x40, "vstimecmp": 500, "vstimecmph": 0, "vsatp": 0x8000_0001})
+        return ecall(sbi.EXT_HSM, 3, 0x8000_0000, resume, 0x77)(ctx)
+
+    unit.contexts[0].script = [suspend, after_wake]
+    vmm = Vmm(unit, vms, quantum=100)
+    assert run(vmm.run()).status == "pass"
+    assert seen == {"pc": resume, "x10": 0, "x11": 0x77, "vsatp": 0}
+    assert vmm.time_jumps == 1 and unit.time == 501
+
+
+def test_guest_timer_deadline_accounts_for_htimedelta_wraparound():
+    from vmm_model.vmm.wakeup import pending_enabled, timer_deadline
+    regs = {"hvip": 0, "hie": 0x40, "hideleg": 0x444, "vstimecmp": 10, "vstimecmph": 0,
+            "htimedelta": 0xFFFF_FFF0, "htimedeltah": 0xFFFF_FFFF}      # htimedelta = -16
+    assert timer_deadline(regs) == 26
+    assert not pending_enabled(regs, 25) and pending_enabled(regs, 26)
+    regs["hideleg"] = 0
+    assert timer_deadline(regs) is None and not pending_enabled(regs, 1000)
