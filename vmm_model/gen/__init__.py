@@ -1,0 +1,13 @@
+"""Constrained-random guest programs for the VMM (``hvcosim gen``).
+
+``generate(seed, knobs)`` builds a self-checking RV32IM guest straight from
+``vmm_model.isa.encode`` (no toolchain); ``write(program, path)`` makes it an
+ELF.  The same seed always gives the same bytes.  See docs/generator.md.
+"""
+from .builder import ExpectedTrap
+from .cli import add_arguments, main
+from .knobs import DEFAULT_WEIGHTS, KnobError, Knobs
+from .program import GeneratedProgram, generate, write
+
+__all__ = ["generate", "write", "GeneratedProgram", "Knobs", "KnobError", "DEFAULT_WEIGHTS",
+           "ExpectedTrap", "add_arguments", "main"]

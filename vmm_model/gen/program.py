@@ -1,0 +1,151 @@
+"""``generate(seed, knobs)``: a whole random guest program, and ``write`` to an ELF.
+
+Code layout: the trap handler, fail and stop come first (so every later jump
+to them is backwards and resolved at once), then ``_start`` (the entry), which
+sends each vCPU by its id (a0) to its own stream.  Every hart's stream sets up
+its control block and registers, runs the weighted items, checks every
+register it can predict and that all its expected traps came, and ends: a
+secondary hart marks itself done and stops (SBI HSM); hart 0 waits for them
+all and passes (SBI SRST, reason 0).
+"""
+from __future__ import annotations
+
+import random
+import struct
+from dataclasses import dataclass, field
+
+from vmm_model.elf import PF_R, PF_W, PF_X, Segment, write_elf
+from vmm_model.vmm.guest_ram import MIN_BUDGET_PAGES
+
+from . import layout
+from .asm import Assembler
+from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
+from .knobs import Knobs
+from .skeleton import (PASS_LABEL, STOP_LABEL, emit_ending, emit_fail_and_stop, emit_handler,
+                       emit_pass, emit_startup)
+from .streams import emit_body
+
+ENTRY_LABEL = "_start"
+QUANTA = (10_000, 1_000, 97, 13)
+
+
+@dataclass
+class GeneratedProgram:
+    seed: int
+    knobs: Knobs
+    entry: int
+    segments: list[Segment]
+    symbols: dict[str, int]
+    vmm_args: list[str]                  # `hvcosim run` options this seed chose
+    run_options: dict[str, int | None]   # the same, as vmm_model.run.RunOptions fields
+    expected_traps: list[list[ExpectedTrap]]   # per hart, in the order they happen
+    intended_illegal: set[int] = field(default_factory=set)   # words meant to decode 'illegal'
+    class_counts: dict[str, int] = field(default_factory=dict)
+    checks: int = 0                      # self-checks emitted
+
+    @property
+    def text(self) -> bytes:
+        return self.segments[0].data
+
+
+def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
+    knobs = (knobs or Knobs()).validate()
+    rng = random.Random(seed)
+    asm = Assembler(layout.TEXT_BASE)
+    emit_handler(asm)
+    emit_fail_and_stop(asm)
+    entry = asm.place(ENTRY_LABEL)
+    hart_labels = [asm.new_label("hart") for _ in range(knobs.vcpus)]
+    for hart, label in enumerate(hart_labels):
+        asm.li(T0, hart)
+        asm.emit("bne", rs1=A0, rs2=T0, imm=8)
+        asm.emit_to("jal", label, rd=0)
+    asm.emit_to("jal", STOP_LABEL, rd=0)       # a vCPU this program has no stream for
+
+    page_bytes = knobs.data_pages * 4096
+    data = bytearray()
+    ctrl = bytearray(layout.TABLES_BASE - layout.CTRL_BASE)
+    tables = bytearray()
+    table_addr = layout.TABLES_BASE
+    builders: list[Builder] = []
+    trap_index = 0
+    for hart, label in enumerate(hart_labels):
+        hart_rng = random.Random(rng.getrandbits(64))
+        hart_data = hart_rng.randbytes(page_bytes)
+        data += hart_data
+        b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
+                    layout.CTRL_BASE + hart * layout.CTRL_STRIDE)
+        builders.append(b)
+        asm.place(label)
+        emit_startup(b)
+        emit_body(b)
+        table_end = table_addr + len(b.traps) * layout.ENTRY_SIZE
+        emit_ending(b, table_end)
+        if hart == 0:
+            for other in range(1, knobs.vcpus):    # wait until every other hart is done
+                asm.li(T0, layout.CTRL_BASE + other * layout.CTRL_STRIDE + layout.CTRL_DONE)
+                asm.emit("lw", rd=T1, rs1=T0, imm=0)
+                asm.emit("beq", rs1=T1, rs2=0, imm=-4)
+            asm.emit_to("jal", PASS_LABEL, rd=0)
+        else:
+            asm.emit("addi", rd=T1, rs1=0, imm=1)
+            asm.emit("sw", rs1=TP, rs2=T1, imm=layout.CTRL_DONE)
+            asm.emit_to("jal", STOP_LABEL, rd=0)
+        struct.pack_into("<I", ctrl, hart * layout.CTRL_STRIDE + layout.CTRL_CURSOR, table_addr)
+        for trap in b.traps:
+            tval = trap.tval ^ 1 if knobs.break_trap == trap_index else trap.tval
+            tables += struct.pack("<6I", trap.epc, trap.cause, tval, trap.resume, trap.clear, trap.set)
+            trap_index += 1
+        tables += struct.pack("<6I", layout.NO_MORE_TRAPS, 0, 0, 0, 0, 0)
+        table_addr = table_end + layout.ENTRY_SIZE
+    emit_pass(asm)
+    text = asm.finish()
+    if layout.TEXT_BASE + len(text) > layout.TEXT_LIMIT:
+        raise ValueError(f"the program's code ({len(text)} bytes) outgrew its 4 MiB region")
+
+    segments = [
+        Segment(layout.TEXT_BASE, layout.TEXT_BASE, text, len(text), PF_R | PF_X),
+        Segment(layout.DATA_BASE, layout.DATA_BASE, bytes(data), len(data), PF_R | PF_W),
+        Segment(layout.CTRL_BASE, layout.CTRL_BASE, bytes(ctrl + tables), len(ctrl) + len(tables),
+                PF_R | PF_W),
+    ]
+    symbols = {name: asm.labels[name] for name in asm.labels if not name.startswith(".")}
+    symbols.update({"trap_tables": layout.TABLES_BASE, "data": layout.DATA_BASE,
+                    # The data pages as they end: a signature the RTL run must reproduce.
+                    "begin_signature": layout.DATA_BASE,
+                    "end_signature": layout.DATA_BASE + len(data)})
+    run_options = _vmm_options(rng, seed, knobs)
+    counts: dict[str, int] = {}
+    for b in builders:
+        for name, count in b.class_counts.items():
+            counts[name] = counts.get(name, 0) + count
+    return GeneratedProgram(
+        seed=seed, knobs=knobs, entry=entry, segments=segments, symbols=symbols,
+        vmm_args=_as_args(run_options), run_options=run_options,
+        expected_traps=[b.traps for b in builders],
+        intended_illegal=set().union(*(b.intended_illegal for b in builders)),
+        class_counts=counts, checks=sum(b.checks for b in builders))
+
+
+def _vmm_options(rng: random.Random, seed: int, knobs: Knobs) -> dict[str, int | None]:
+    """The VMM side of the scenario: scheduling, contexts, host paging pressure."""
+    options: dict[str, int | None] = {"vcpus": knobs.vcpus, "seed": seed}
+    if knobs.vary_vmm:
+        options["quantum"] = rng.choice(QUANTA)
+        options["contexts"] = rng.choice((1, 2))
+        # Now and then a resident-memory budget small enough to force swapping.
+        options["mem_budget"] = (rng.choice((MIN_BUDGET_PAGES, 12, 32)) * 4096
+                                 if rng.random() < 0.3 else None)
+    return options
+
+
+def _as_args(options: dict[str, int | None]) -> list[str]:
+    args: list[str] = []
+    for name, value in options.items():
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", str(value)]
+    return args
+
+
+def write(program: GeneratedProgram, path) -> None:
+    write_elf(path, program.entry, program.segments, program.symbols)

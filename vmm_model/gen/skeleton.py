@@ -1,0 +1,113 @@
+"""The fixed parts of a generated program: trap handler, fail/stop, start-up, ending.
+
+The handler is the guest's only trap handler (vstvec, direct mode).  It takes
+the next entry of its hart's expected-trap table (the cursor in the control
+block tp points at), compares vsepc, vscause and vstval with it, fails the run
+on any difference, and otherwise resumes where the entry says (vsepc =
+resume), adjusting sstatus as the entry says (SPP picks the mode SRET returns
+to).  The table ends with an entry no trap can match, so an unexpected trap
+fails too; the ending checks the cursor reached that entry, so a missing trap
+fails as well.
+"""
+from __future__ import annotations
+
+from vmm_model.vmm.sbi import EXT_HSM, EXT_SRST
+
+from . import layout
+from .asm import Assembler
+from .builder import A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, RESERVED, T0, T1, T2, T3, TP, Builder
+from .model import CSR_SCAUSE, CSR_SEPC, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC
+
+HANDLER_LABEL = "trap_handler"
+STOP_LABEL = "stop_hart"
+PASS_LABEL = "pass"
+SRST_SHUTDOWN = 0
+HSM_HART_STOP = 1
+
+
+def emit_handler(asm: Assembler) -> None:
+    asm.place(HANDLER_LABEL)
+    for offset, reg in enumerate((T0, T1, T2, T3)):
+        asm.emit("sw", rs1=TP, rs2=reg, imm=layout.CTRL_SAVE + 4 * offset)
+    asm.emit("lw", rd=T0, rs1=TP, imm=layout.CTRL_CURSOR)
+    for csr, field in ((CSR_SEPC, layout.ENTRY_EPC), (CSR_SCAUSE, layout.ENTRY_CAUSE),
+                       (CSR_STVAL, layout.ENTRY_TVAL)):
+        asm.emit("csrrs", rd=T1, csr=csr, rs1=0)
+        asm.emit("lw", rd=T2, rs1=T0, imm=field)
+        asm.emit_to("bne", FAIL_LABEL, rs1=T1, rs2=T2)
+    asm.emit("lw", rd=T1, rs1=T0, imm=layout.ENTRY_RESUME)
+    asm.emit("csrrw", rd=0, csr=CSR_SEPC, rs1=T1)
+    asm.emit("lw", rd=T1, rs1=T0, imm=layout.ENTRY_CLEAR)
+    asm.emit("csrrc", rd=0, csr=CSR_SSTATUS, rs1=T1)
+    asm.emit("lw", rd=T1, rs1=T0, imm=layout.ENTRY_SET)
+    asm.emit("csrrs", rd=0, csr=CSR_SSTATUS, rs1=T1)
+    asm.emit("addi", rd=T0, rs1=T0, imm=layout.ENTRY_SIZE)
+    asm.emit("sw", rs1=TP, rs2=T0, imm=layout.CTRL_CURSOR)
+    for offset, reg in enumerate((T0, T1, T2, T3)):
+        asm.emit("lw", rd=reg, rs1=TP, imm=layout.CTRL_SAVE + 4 * offset)
+    asm.emit("sret")
+
+
+def emit_fail_and_stop(asm: Assembler) -> None:
+    """fail: SBI system_reset(shutdown, system failure).  stop_hart: SBI HSM hart_stop."""
+    asm.place(FAIL_LABEL)
+    _sbi(asm, EXT_SRST, 0, SRST_SHUTDOWN, 1)
+    asm.emit("jal", rd=0, imm=0)         # never returns; if it did, spin until the budget ends
+    asm.place(STOP_LABEL)
+    _sbi(asm, EXT_HSM, HSM_HART_STOP)
+    asm.emit("jal", rd=0, imm=0)
+
+
+def emit_pass(asm: Assembler) -> None:
+    asm.place(PASS_LABEL)
+    _sbi(asm, EXT_SRST, 0, SRST_SHUTDOWN, 0)
+    asm.emit("jal", rd=0, imm=0)
+
+
+def _sbi(asm: Assembler, eid: int, fid: int, *args: int) -> None:
+    asm.li(A7, eid)
+    asm.li(A6, fid)
+    for reg, value in zip((A0, A1), args):
+        asm.li(reg, value)
+    asm.emit("ecall")
+
+
+def emit_startup(b: Builder) -> None:
+    """Per hart: control block, data pointer, vstvec, sstatus, sscratch, every register set."""
+    asm, model = b.asm, b.model
+    asm.li(TP, b.ctrl)
+    asm.li(GP, b.data_base + GP_OFFSET)
+    handler = asm.labels[HANDLER_LABEL]
+    asm.li(T0, handler)
+    asm.emit("csrrw", rd=0, csr=CSR_STVEC, rs1=T0)
+    asm.emit("csrrw", rd=0, csr=CSR_SSTATUS, rs1=0)
+    scratch = b.rng.getrandbits(32)
+    asm.li(T0, scratch)
+    asm.emit("csrrw", rd=0, csr=CSR_SSCRATCH, rs1=T0)
+    model.set(GP, b.data_base + GP_OFFSET)
+    model.set(TP, b.ctrl)
+    model.csr.update({CSR_STVEC: handler, CSR_SSTATUS: 0, CSR_SSCRATCH: scratch})
+    for reg in range(1, 32):
+        if reg not in RESERVED:
+            value = b.random_value()
+            asm.li(reg, value)
+            model.set(reg, value)
+
+
+def emit_ending(b: Builder, table_end: int) -> None:
+    """Final checks: every known register, stored memory, and that every expected trap came."""
+    b.check_all()
+    for addr in sorted(b.stored)[:16]:
+        reg = b.dest(allow_zero=False)
+        offset = addr - (b.data_base + GP_OFFSET)
+        if -2048 <= offset < 2048:
+            b.asm.emit("lw", rd=reg, rs1=GP, imm=offset)
+        else:
+            b.asm.li(reg, addr)
+            b.asm.emit("lw", rd=reg, rs1=reg, imm=0)
+        b.model.set(reg, b.model.load(addr, 4))
+        b.check(reg)
+    b.asm.emit("lw", rd=T0, rs1=TP, imm=layout.CTRL_CURSOR)
+    b.asm.li(T1, table_end)
+    b.asm.emit("beq", rs1=T0, rs2=T1, imm=8)       # fail may be out of a branch's reach
+    b.asm.emit_to("jal", FAIL_LABEL, rd=0)

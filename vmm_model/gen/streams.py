@@ -1,0 +1,495 @@
+"""The weighted instruction streams: one function per class of ``knobs.DEFAULT_WEIGHTS``.
+
+Each item emits a few instructions through the ``Builder`` (which executes them
+on the model), decides every branch from the operand values it knows, and
+registers every trap it causes.  Items that may run inside a loop body or in
+VU mode are the "simple" ones: no labels, no control flow.
+"""
+from __future__ import annotations
+
+from vmm_model import platform
+from vmm_model.vmm import sbi
+
+from .builder import (A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
+from .model import (ALU_RR, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
+                    CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, COUNTERS, ILLEGAL_CSRS,
+                    PRIV_VS, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE,
+                    VIRTUAL_CSRS, s32)
+
+M32 = 0xFFFF_FFFF
+RV32I_RR = ("add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and")
+RV32M = ("mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu")
+RI = ("addi", "slti", "sltiu", "xori", "ori", "andi")
+SHIFTS = ("slli", "srli", "srai")
+BRANCH_TEST = {
+    "beq": lambda a, b: a == b, "bne": lambda a, b: a != b,
+    "blt": lambda a, b: s32(a) < s32(b), "bge": lambda a, b: s32(a) >= s32(b),
+    "bltu": lambda a, b: a < b, "bgeu": lambda a, b: a >= b,
+}
+# Words no RV32IM+Zicsr+Zifencei+H hart decodes: the custom opcodes (32-bit length).
+CUSTOM_OPCODES = (0x0B, 0x2B, 0x5B, 0x7B)
+# sstatus bits that are read-only 0 on RV32IM (FS, VS, XS, UBE): writing them is harmless.
+SSTATUS_RO_ZERO = (3 << 13) | (3 << 9) | (3 << 15) | (1 << 6)
+STIP = 1 << 5
+TIMER_INTERRUPT = 0x8000_0005
+
+
+# -- arithmetic -----------------------------------------------------------------------
+
+def item_alu(b: Builder) -> None:
+    rng = b.rng
+    pick = rng.random()
+    if pick < 0.45:
+        _rr(b, rng.choice(RV32I_RR), corner=0.25)
+    elif pick < 0.75:
+        rs1 = b.corner_source(0.2)
+        rd = rs1 if rng.random() < 0.2 else b.dest()
+        b.do(rng.choice(RI), rd=rd, rs1=rs1, imm=rng.choice((0, -1, 1, 2047, -2048,
+                                                            rng.randint(-2048, 2047))))
+    elif pick < 0.88:
+        rs1 = b.corner_source(0.2)
+        rd = rs1 if rng.random() < 0.2 else b.dest()
+        b.do(rng.choice(SHIFTS), rd=rd, rs1=rs1, imm=rng.choice((0, 1, 31, rng.randrange(32))))
+    else:
+        upper = rng.choice((0, 0xFFFFF000, 0x80000000, rng.getrandbits(20) << 12))
+        b.do(rng.choice(("lui", "auipc")), rd=b.dest(), imm=upper)
+
+
+def item_muldiv(b: Builder) -> None:
+    _rr(b, b.rng.choice(RV32M), corner=0.5)
+
+
+def _rr(b: Builder, name: str, corner: float) -> None:
+    rng = b.rng
+    rs1 = b.corner_source(corner)
+    if rng.random() < 0.15:
+        rs2 = rs1                                   # equal operands
+    elif name in ("div", "rem") and rng.random() < 0.2:
+        rs2 = b.dest(allow_zero=False, avoid=(rs1,))
+        b.li(rs1, 0x8000_0000)                      # the one signed overflow: INT_MIN / -1
+        b.li(rs2, M32)
+    else:
+        rs2 = b.corner_source(corner, avoid=(rs1,))
+    pick = rng.random()
+    rd = rs1 if pick < 0.15 else rs2 if pick < 0.3 else b.dest()
+    b.do(name, rd=rd, rs1=rs1, rs2=rs2)
+
+
+# -- memory ---------------------------------------------------------------------------
+
+def _address(b: Builder, size: int, aligned: bool) -> int:
+    while True:
+        addr = b.data_base + b.rng.randrange(0, b.data_size - size + 1)
+        if b.rng.random() < 0.1:                    # next to a page boundary
+            page = b.data_base + 4096 * b.rng.randrange(max(1, b.data_size // 4096))
+            addr = page + b.rng.choice((-2, -1, 0, 1, 2, 4094, 4095))
+            if not b.model.in_data(addr, size):
+                continue
+        if aligned:
+            addr -= addr % size
+        if aligned or addr % size:
+            return addr
+
+
+def _base_for(b: Builder, addr: int, avoid: tuple[int, ...] = ()) -> tuple[int, int]:
+    """(base register, offset) reaching ``addr``: gp-relative, or a register loaded first."""
+    offset = addr - (b.data_base + GP_OFFSET)
+    if -2048 <= offset < 2048 and b.rng.random() < 0.5:
+        return GP, offset
+    offset = b.rng.choice((0, 0, -4, 8, b.rng.randint(-2048, 2047)))
+    base = b.dest(allow_zero=False, avoid=avoid)
+    b.li(base, addr - offset)
+    return base, offset
+
+
+def item_load(b: Builder, aligned: bool = True) -> None:
+    name = b.rng.choice(("lb", "lbu", "lh", "lhu", "lw") if aligned else ("lh", "lhu", "lw"))
+    size = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4}[name]
+    base, offset = _base_for(b, _address(b, size, aligned))
+    rd = base if b.rng.random() < 0.2 and base != GP else b.dest()
+    b.do(name, rd=rd, rs1=base, imm=offset)
+
+
+def item_store(b: Builder, aligned: bool = True) -> None:
+    name = b.rng.choice(("sb", "sh", "sw") if aligned else ("sh", "sw"))
+    size = {"sb": 1, "sh": 2, "sw": 4}[name]
+    value = b.corner_source(0.2)
+    base, offset = _base_for(b, _address(b, size, aligned), avoid=(value,))
+    b.do(name, rs1=base, rs2=value, imm=offset)
+
+
+def item_misaligned(b: Builder) -> None:
+    (item_load if b.rng.random() < 0.5 else item_store)(b, aligned=False)
+
+
+# -- control flow ---------------------------------------------------------------------
+
+def item_branch(b: Builder) -> None:
+    rng = b.rng
+    name = rng.choice(tuple(BRANCH_TEST))
+    rs1 = b.corner_source(0.3)
+    rs2 = rs1 if rng.random() < 0.15 else b.corner_source(0.3, avoid=(rs1,))
+    taken = BRANCH_TEST[name](b.model.value(rs1), b.model.value(rs2))
+    asm = b.asm
+    b.body_instructions += 1
+    if taken:
+        if rng.random() < 0.1:                      # taken to a misaligned target: cause 0
+            pc = asm.emit(name, rs1=rs1, rs2=rs2, imm=6)[1]
+            b.expect_trap(pc, platform.EXC_INSN_MISALIGNED, pc + 6)
+            return
+        target = asm.new_label("taken")
+        asm.emit_to(name, target, rs1=rs1, rs2=rs2)
+        b.shadow(rng.randint(0, 3))
+        asm.place(target)
+    else:
+        if rng.random() < 0.1:                      # not taken: a misaligned target does not trap
+            asm.emit(name, rs1=rs1, rs2=rs2, imm=10)
+            asm.emit("jal", rd=ZERO, imm=8)
+            asm.emit_to("jal", FAIL_LABEL, rd=ZERO)
+            return
+        bad, cont = asm.new_label("bad"), asm.new_label("cont")
+        asm.emit_to(name, bad, rs1=rs1, rs2=rs2)
+        asm.emit_to("jal", cont, rd=ZERO)
+        asm.place(bad)
+        asm.emit_to("jal", FAIL_LABEL, rd=ZERO)
+        asm.place(cont)
+
+
+def item_jump(b: Builder) -> None:
+    rng, asm, model = b.rng, b.asm, b.model
+    pick = rng.random()
+    b.body_instructions += 1
+    if pick < 0.35:                                 # jal rd, forward over dead code
+        rd = b.dest()
+        target = asm.new_label("jal")
+        pc = asm.emit_to("jal", target, rd=rd)
+        model.set(rd, pc + 4)
+        b.dirty.add(rd)
+        b.shadow(rng.randint(0, 3))
+        asm.place(target)
+    elif pick < 0.8:                                # auipc + jalr, low bit of the sum ignored
+        base = b.dest(allow_zero=False)
+        b.do("auipc", rd=base, imm=0)
+        dead = rng.randint(0, 3)
+        offset = 4 + 4 * dead + 4 + 4 + rng.choice((0, 0, 1))
+        rd = base if rng.random() < 0.3 else b.dest()
+        _, pc = asm.emit("jalr", rd=rd, rs1=base, imm=offset)
+        model.set(rd, pc + 4)
+        b.dirty.add(rd)
+        b.shadow(dead)                              # the jump lands right after the dead code
+    else:                                           # jump to a misaligned target: cause 0
+        if rng.random() < 0.5:
+            base = b.dest(allow_zero=False)
+            b.do("auipc", rd=base, imm=0)
+            rd = b.dest()
+            _, pc = asm.emit("jalr", rd=rd, rs1=base, imm=10)
+            target = (pc - 4 + 10) & ~1
+        else:
+            ins, pc = asm.emit("jal", rd=b.dest(), imm=rng.choice((6, 10, -2)))
+            target = pc + ins.imm
+        b.expect_trap(pc, platform.EXC_INSN_MISALIGNED, target & M32)
+
+
+def item_loop(b: Builder) -> None:
+    rng, asm, model = b.rng, b.asm, b.model
+    counter = b.dest(allow_zero=False)
+    iterations = rng.randint(1, b.knobs.loop_max)
+    b.li(counter, iterations)
+    b.pinned.add(counter)
+    top = asm.new_label("loop")
+    asm.place(top)
+    b.start_recording()
+    for _ in range(rng.randint(1, 5)):
+        _simple_item(b, allow_traps=rng.random() < 0.5)()
+    b.do("addi", rd=counter, rs1=counter, imm=-1)
+    body = b.stop_recording()
+    name, rs1, rs2 = rng.choice((("bne", counter, ZERO), ("blt", ZERO, counter),
+                                 ("bltu", ZERO, counter)))
+    b.body_instructions += 1
+    asm.emit_to(name, top, rs1=rs1, rs2=rs2)
+    for _ in range(iterations - 1):
+        b.replay(body)
+    b.pinned.discard(counter)
+
+
+# -- CSRs and system ------------------------------------------------------------------
+
+def item_csr(b: Builder) -> None:
+    rng, model = b.rng, b.model
+    pick = rng.random()
+    rd = b.dest()
+    if pick < 0.35:
+        csr = CSR_SSCRATCH
+        value = b.corner_source(0.3)
+    elif pick < 0.55:
+        csr = CSR_SSTATUS
+        value = b.dest(allow_zero=False, avoid=(rd,))
+        # SIE stays 0: an enabled interrupt would arrive at a moment the VMM decides.
+        bits = rng.getrandbits(32) & (SSTATUS_WRITABLE | SSTATUS_RO_ZERO) & ~SSTATUS_SIE
+        b.li(value, bits)
+    elif pick < 0.7:
+        csr = CSR_SEPC
+        value = b.corner_source(0.3)
+    elif pick < 0.85 or b.in_loop:                   # read-only use of the trap CSRs
+        # (not counters inside a loop: a value unknown in one iteration would be a
+        # source the next time round)
+        csr = rng.choice((CSR_SCAUSE, CSR_STVAL, CSR_STVEC, CSR_SEPC))
+        if model.csr[csr] is None and csr != CSR_SEPC:
+            csr = CSR_STVEC
+        b.do("csrrs", rd=rd, csr=csr, rs1=ZERO)
+        return
+    else:                                            # counters: read, never predicted
+        csr = rng.choice(COUNTERS)
+        b.do(rng.choice(("csrrs", "csrrc")), rd=rd, csr=csr, rs1=ZERO)
+        return
+    if model.csr[csr] is None:
+        name = "csrrw"
+    else:
+        name = rng.choice(("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"))
+    if csr == CSR_SSTATUS and name in ("csrrs", "csrrw") and model.x[value] & SSTATUS_SIE:
+        name = "csrrc"
+    if name.endswith("i"):
+        uimm = rng.randrange(32)
+        if csr == CSR_SSTATUS and name != "csrrci":
+            uimm &= ~SSTATUS_SIE
+        b.do(name, rd=rd, csr=csr, imm=uimm)
+    else:
+        b.do(name, rd=rd, csr=csr, rs1=value)
+
+
+def item_illegal(b: Builder) -> None:
+    rng = b.rng
+    pick = rng.random()
+    if pick < 0.35:                                  # a write to a read-only counter
+        csr = rng.choice(COUNTERS)
+        name = rng.choice(("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"))
+        if name.endswith("i"):
+            b.do(name, rd=b.dest(), csr=csr, imm=rng.randint(1 if name != "csrrwi" else 0, 31))
+        else:
+            src = b.source() if name == "csrrw" else b.dest(allow_zero=False)
+            b.do(name, rd=b.dest(), csr=csr, rs1=src)
+    elif pick < 0.7:                                 # an M-level or unimplemented CSR
+        name = rng.choice(("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"))
+        csr = rng.choice(ILLEGAL_CSRS)
+        if name.endswith("i"):
+            b.do(name, rd=b.dest(), csr=csr, imm=rng.randrange(32))
+        else:
+            b.do(name, rd=b.dest(), csr=csr, rs1=b.source())
+    elif pick < 0.85:
+        b.do("mret")
+    else:                                            # a reserved (custom-opcode) word
+        b.do_word((rng.getrandbits(25) << 7) | rng.choice(CUSTOM_OPCODES))
+
+
+def item_virtual(b: Builder) -> None:
+    """Virtual-instruction cases: the VMM injects them back as illegal instruction."""
+    rng = b.rng
+    pick = rng.random()
+    if pick < 0.6:
+        name = rng.choice(("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"))
+        csr = rng.choice(VIRTUAL_CSRS)
+        if name.endswith("i"):
+            b.do(name, rd=b.dest(), csr=csr, imm=rng.randrange(32))
+        else:
+            b.do(name, rd=b.dest(), csr=csr, rs1=b.source())
+    elif pick < 0.8:
+        b.do(rng.choice(("hfence.vvma", "hfence.gvma")), rs1=rng.randrange(32), rs2=rng.randrange(32))
+    elif pick < 0.9:
+        b.do(rng.choice(("hlv.b", "hlv.bu", "hlv.h", "hlv.hu", "hlvx.hu", "hlv.w", "hlvx.wu")),
+             rd=b.dest(), rs1=rng.randrange(32))
+    else:
+        b.do(rng.choice(("hsv.b", "hsv.h", "hsv.w")), rs1=rng.randrange(32), rs2=rng.randrange(32))
+
+
+def item_ebreak(b: Builder) -> None:
+    b.do("ebreak")
+
+
+def item_fence(b: Builder) -> None:
+    rng = b.rng
+    pick = rng.random()
+    if pick < 0.5:
+        b.do("fence", imm=rng.randint(1, 15) << 4 | rng.randint(1, 15))
+    elif pick < 0.6:
+        b.do("fence", imm=0x833)                     # fence.tso
+    elif pick < 0.8:
+        b.do("fence.i")
+    elif b.in_vs:
+        b.do("sfence.vma", rs1=rng.randrange(32), rs2=rng.randrange(32))
+    else:
+        b.do("fence.i")
+
+
+def item_sbi(b: Builder) -> None:
+    """An SBI call (ecall from VS: always an exit) whose answer the guest checks."""
+    rng, model = b.rng, b.model
+    supported = sorted(sbi.SUPPORTED_EXTENSIONS)
+    base_values = {0: sbi.SPEC_VERSION, 1: sbi.IMPL_ID, 2: sbi.IMPL_VERSION, 4: 0, 5: 0, 6: 0}
+    pick = rng.random()
+    args: tuple[int, ...] = ()
+    legacy = False
+    if pick < 0.3:
+        eid, fid = sbi.EXT_BASE, rng.choice(tuple(base_values))
+        answer = (0, base_values[fid])
+    elif pick < 0.5:
+        probe = rng.choice(supported + [0x4C5A4D41, 0x0A000000, 0x735049, 0x52464E43])
+        eid, fid, args = sbi.EXT_BASE, 3, (probe,)
+        answer = (0, 1 if probe in sbi.SUPPORTED_EXTENSIONS else 0)
+    elif pick < 0.6:
+        eid, fid = sbi.EXT_BASE, rng.randint(7, 0x7FFF_FFFF)
+        answer = (sbi.SBI_ERR_NOT_SUPPORTED, None)
+    elif pick < 0.7:
+        eid, fid = rng.choice((0x10000, 0x0800_0000, 0x7FFF_FFFF, 0x12345678)), rng.randrange(4)
+        answer = (sbi.SBI_ERR_NOT_SUPPORTED, None)
+    elif pick < 0.8:
+        hart = rng.choice((b.hart, b.knobs.vcpus, 63))
+        eid, fid, args = sbi.EXT_HSM, 2, (hart,)
+        answer = (0, 0) if hart == b.hart else (sbi.SBI_ERR_INVALID_PARAM, None)
+    elif pick < 0.9:
+        eid, fid, args = sbi.EXT_SRST, 0, (rng.choice((3, 0xEFFF_FFFF, 0x1000)), 0)
+        answer = (sbi.SBI_ERR_INVALID_PARAM, None)
+    else:
+        eid, fid, args = sbi.EXT_DBCN, 2, (rng.choice(b"0123456789abcdef"),)
+        answer = (0, None)
+        if rng.random() < 0.3:
+            eid, fid, legacy = sbi.LEGACY_PUTCHAR, 0, True
+    b.li(A7, eid)
+    b.li(A6, fid)
+    for reg, value in zip((A0, A1), args):
+        b.li(reg, value)
+    b.asm.emit("ecall")
+    b.body_instructions += 1
+    error, value = answer
+    model.set(A0, error & M32)
+    if not legacy:
+        model.set(A1, value)
+    b.check(A0)
+    if model.known[A1] and not legacy:
+        b.check(A1)
+
+
+def item_vu(b: Builder) -> None:
+    """SRET into VU code, simple items there, then ecall (cause 8) back to VS."""
+    rng, asm, model = b.rng, b.asm, b.model
+    if not b.in_vs:
+        return
+    target = b.dest(allow_zero=False)
+    spp = b.dest(allow_zero=False, avoid=(target,))
+    start = asm.pc
+    b.do("auipc", rd=target, imm=0)
+    b.do("addi", rd=target, rs1=target, imm=24)
+    b.do("csrrw", rd=ZERO, csr=CSR_SEPC, rs1=target)
+    b.do("addi", rd=spp, rs1=ZERO, imm=SSTATUS_SPP)
+    b.do("csrrc", rd=ZERO, csr=CSR_SSTATUS, rs1=spp)
+    b.asm.emit("sret")
+    b.body_instructions += 1
+    assert asm.pc == start + 24
+    model.sret_from(model.csr[CSR_SSTATUS])
+    for _ in range(rng.randint(1, 8)):
+        kind = rng.random()
+        if kind < 0.15:
+            item_branch(b)
+        elif kind < 0.25:
+            _vu_forbidden(b)
+        else:
+            _simple_item(b, allow_traps=True)()
+        b.check_dirty()
+    _, pc = asm.emit("ecall")
+    b.body_instructions += 1
+    b.expect_trap(pc, platform.EXC_ECALL_VU, 0, set_bits=SSTATUS_SPP)
+    assert model.priv == PRIV_VS
+
+
+def _vu_forbidden(b: Builder) -> None:
+    """What VS may do and VU may not: S CSRs, sret, sfence.vma -> illegal instruction."""
+    rng = b.rng
+    pick = rng.random()
+    if pick < 0.6:
+        csr = rng.choice((CSR_SSTATUS, CSR_SSCRATCH, CSR_SEPC, CSR_STVEC))
+        b.do("csrrs", rd=b.dest(), csr=csr, rs1=ZERO)
+    elif pick < 0.8:
+        _, pc = b.asm.emit("sret")
+        b.body_instructions += 1
+        b.expect_trap(pc, platform.EXC_ILLEGAL, 0x10200073)
+    else:
+        ins, pc = b.asm.emit("sfence.vma", rs1=rng.randrange(32), rs2=rng.randrange(32))
+        b.body_instructions += 1
+        b.expect_trap(pc, platform.EXC_ILLEGAL, ins.word)
+
+
+def item_timer(b: Builder) -> None:
+    """Arm the Sstc timer, wait in WFI, check STIP, maybe take the interrupt, disarm."""
+    asm, model = b.asm, b.model
+    if not b.in_vs:
+        return
+    regs: list[int] = []
+    while len(regs) < 4:
+        regs.append(b.dest(allow_zero=False, avoid=tuple(regs)))
+    low, high, carry, bits = regs
+    b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)   # the interrupt comes when we say
+    b.do("csrrs", rd=high, csr=0xC81, rs1=ZERO)
+    b.do("csrrs", rd=low, csr=0xC01, rs1=ZERO)
+    delta = b.rng.choice((1, 20, 200, 2000))
+    asm.emit("addi", rd=low, rs1=low, imm=delta)
+    asm.emit("sltiu", rd=carry, rs1=low, imm=delta)
+    asm.emit("add", rd=high, rs1=high, rs2=carry)
+    asm.emit("addi", rd=bits, rs1=ZERO, imm=-1)
+    asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=bits)      # no spurious deadline between halves
+    asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMPH, rs1=high)
+    asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=low)
+    asm.emit("addi", rd=bits, rs1=ZERO, imm=STIP)
+    asm.emit("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    asm.emit("wfi")                                             # an exit: the VMM waits for us
+    asm.emit("csrrs", rd=low, csr=CSR_SIP, rs1=ZERO)
+    asm.emit("andi", rd=low, rs1=low, imm=STIP)
+    b.body_instructions += 14
+    for reg in (high, carry):
+        model.set(reg, None)
+    model.set(bits, STIP)
+    model.set(low, STIP)                                        # after WFI the timer is pending
+    b.check(low)
+    if b.rng.random() < 0.6:                                    # take it: enabled, it comes at once
+        _, pc = asm.emit("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+        b.body_instructions += 1
+        model.csr[CSR_SSTATUS] |= SSTATUS_SIE
+        # Back in VS with SIE = 0 (SPIE cleared), so it is not taken again before we disarm.
+        b.expect_trap(pc + 4, TIMER_INTERRUPT, 0, resume=pc + 4, clear=SSTATUS_SPIE,
+                      set_bits=SSTATUS_SPP)
+    asm.emit("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    asm.emit("addi", rd=bits, rs1=ZERO, imm=-1)
+    asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=bits)
+    asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMPH, rs1=bits)
+    b.body_instructions += 4
+    model.set(bits, M32)
+
+
+# -- selection ------------------------------------------------------------------------
+
+SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": item_store,
+          "misaligned": item_misaligned, "csr": item_csr, "fence": item_fence,
+          "illegal": item_illegal, "virtual": item_virtual, "ebreak": item_ebreak}
+TRAPPING = ("misaligned", "illegal", "virtual", "ebreak")
+ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
+         "sbi": item_sbi, "vu": item_vu, "timer": item_timer}
+
+
+def _simple_item(b: Builder, allow_traps: bool):
+    """A straight-line item (for loop bodies and VU code), by the knobs' weights."""
+    names = [n for n in SIMPLE if b.knobs.weight(n) and (allow_traps or n not in TRAPPING)]
+    if not b.in_vs:
+        names = [n for n in names if n != "csr"]
+    if not names:
+        return lambda: item_alu(b)
+    name = b.rng.choices(names, weights=[b.knobs.weight(n) for n in names])[0]
+    b.class_counts[name] = b.class_counts.get(name, 0) + 1
+    return lambda: SIMPLE[name](b)
+
+
+def emit_body(b: Builder) -> None:
+    names = [n for n in ITEMS if b.knobs.weight(n)]
+    weights = [b.knobs.weight(n) for n in names]
+    while b.body_instructions < b.knobs.instructions:
+        name = b.rng.choices(names, weights=weights)[0]
+        b.class_counts[name] = b.class_counts.get(name, 0) + 1
+        ITEMS[name](b)
+        b.check_dirty()
