@@ -15,6 +15,7 @@ lazily by the commands that need it, so ``hvcosim run`` starts fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 import tempfile
@@ -159,21 +160,28 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
-def _optional_commands(argv: Sequence[str]) -> dict[str, Callable]:
-    """Subcommands living in the testbench, imported only when asked for (or for --help)."""
+# Subcommands that live elsewhere: (name, module with add_arguments/main, help).  Each is
+# imported only when it is the command asked for (or for the top-level --help), so
+# `hvcosim run` never pays for the testbench, and one that is not there yet is left out.
+OPTIONAL_COMMANDS = (
+    ("gen", "vmm_model.gen.cli", "write a random guest program (no toolchain needed)"),
+    ("regress", "tb.regress", "run the guest suite in parallel, one summary"),
+)
+
+
+def _optional_commands(argv: Sequence[str]) -> dict[str, object]:
+    """name -> module, or None for a command listed but not imported this time."""
     wanted = _command_of(argv)
-    found = {}
-    for name, module_name in (("regress", "tb.regress"),):
+    found: dict[str, object] = {}
+    for name, module_name, _ in OPTIONAL_COMMANDS:
         if wanted not in (None, name):
-            found[name] = None      # listed in --help only when actually imported
+            found[name] = None
             continue
         try:
-            module = __import__(module_name, fromlist=["add_arguments", "main"])
+            found[name] = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
-            continue
-        found[name] = module
     return found
 
 
@@ -184,12 +192,12 @@ def build_parser(argv: Sequence[str] = ()) -> OneLineParser:
     commands.required = True
     add_run_arguments(commands.add_parser(
         "run", help="run guests on the VMM with the software vCPU alone"))
+    helps = {name: text for name, _, text in OPTIONAL_COMMANDS}
     for name, module in _optional_commands(argv).items():
         if module is None:
-            commands.add_parser(name, help="(see hvcosim " + name + " --help)", add_help=False)
+            commands.add_parser(name, help=helps[name], add_help=False)
             continue
-        sub = commands.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0]
-                                  if module.__doc__ else None)
+        sub = commands.add_parser(name, help=helps[name])
         module.add_arguments(sub)
         sub.set_defaults(handler=module.main)
     return parser
