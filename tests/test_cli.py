@@ -151,7 +151,7 @@ def test_gen_then_run_round_trip(capfdbinary, tmp_path):
     assert status == 0, err
     command = printed.decode().split()
     assert command[:2] == ["hvcosim", "run"] and out.exists()
-    status, _, err = run_cli(capfdbinary, *command[2:])
+    status, _, err = run_cli(capfdbinary, *command[1:])
     assert status in (0, 1), err          # the program judges itself; the VMM must not crash
 
 
