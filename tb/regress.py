@@ -1,0 +1,410 @@
+"""hvcosim regress: build the guest suite and run every guest on the reference, in parallel.
+
+Software only for now (the RTL co-simulation joins later): each guest of
+``tests/guests/`` runs as ``hvcosim run`` in a process of its own, with the
+options of its header, and is judged against its header's expectations (exit
+status, text on stdout, signature words).
+
+Everything a program reads goes under ``--out`` (default ``out/run``)::
+
+    elf/<guest>.elf            the built guests
+    results/<guest>.json       one result per guest, written atomically when it ends
+    logs/<guest>.log           its full stdout and stderr
+    signatures/<guest>.sig     for guests that declare a signature
+    junit.xml, summary.json    the whole run, for CI and scripts
+
+``--resume`` keeps every recorded result whose command and ELF contents are
+unchanged and runs only the rest, so an interrupted regression picks up where it
+stopped.  The exit status is 0 only when every guest passed, 1 otherwise (2 for
+bad usage, 4 when the suite cannot be built).
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 4
+RESULT_FORMAT = 1
+DEFAULT_TIMEOUT = 600.0
+OUTPUT_TAIL = 2000           # characters of stdout/stderr kept in a result and in JUnit
+
+_INSTRUCTIONS = re.compile(r"\((\d+) instructions\)")
+_BUDGET = re.compile(r"instruction budget of (\d+) retirements")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="out/run", metavar="DIR",
+                        help="directory for results, logs, JUnit XML and summary (default out/run)")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="guests run at once, each in its own process (default: CPU count)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep results already in DIR whose command and ELF are unchanged")
+    parser.add_argument("--rerun-failed", action="store_true",
+                        help="with --resume, run the guests that did not pass again")
+    parser.add_argument("--guests", default="*", metavar="PATTERN",
+                        help="only guests whose name matches this glob (default: all)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"wall-clock limit per guest (default {DEFAULT_TIMEOUT:.0f})")
+
+
+# ------------------------------------------------------------------------------ jobs
+
+@dataclass
+class Job:
+    """One guest run: the exact command and what a correct run looks like."""
+    name: str
+    argv: list[str]                       # after "hvcosim"
+    elf_digest: str
+    expected_exit: int
+    stdout_contains: list[str]
+    signature_file: str | None = None
+    expected_signature: list[int] | None = None
+    covers: str = ""
+
+    @property
+    def reproduce(self) -> str:
+        return shlex.join(["hvcosim", *self.argv])
+
+
+@dataclass
+class Result:
+    name: str
+    status: str                           # "pass", "fail" or "error"
+    reason: str                           # why it is not a pass ("" for a pass)
+    command: str
+    elf_digest: str
+    exit_status: int | None
+    expected_exit: int
+    instructions: int | None
+    seconds: float                        # the run itself, in the child (wall if unknown)
+    wall_seconds: float = 0.0             # including process start-up
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    covers: str = ""
+    format: int = RESULT_FORMAT
+    finished_at: float = field(default_factory=time.time)
+
+    @property
+    def instructions_per_second(self) -> float | None:
+        if not self.instructions or self.seconds <= 0:
+            return None
+        return self.instructions / self.seconds
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def software_jobs(specs, elfs: dict[str, Path], out: Path) -> list[Job]:
+    """A reference run of every standalone guest, as its header asks."""
+    jobs = []
+    for spec in specs:
+        signature_file = None
+        if spec.signature is not None:
+            signature_file = out / "signatures" / f"{spec.name}.sig"
+        argv = spec.run_argv(elfs, signature_file)
+        members = [elfs[spec.name], *(elfs[c] for c in spec.companions)]
+        jobs.append(Job(name=spec.name, argv=argv, elf_digest=_digest(members),
+                        expected_exit=spec.exit_status,
+                        stdout_contains=list(spec.stdout_contains),
+                        signature_file=None if signature_file is None else str(signature_file),
+                        expected_signature=None if spec.signature is None else list(spec.signature),
+                        covers=spec.covers))
+    return jobs
+
+
+# The child process: `hvcosim` (tb.cli.main) behind the imports it needs, timed, so that the
+# time and instructions/s of a guest measure the run and not Python's start-up.  The time
+# goes to stderr on a marker line that run_job removes again.
+_TIMING_MARKER = "hvcosim-regress-run-seconds:"
+_CHILD = f"""
+import sys, time
+from tb import cli
+import vmm_model.run, vmm_model.hart
+start = time.perf_counter()
+status = cli.main(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.write("\\n{_TIMING_MARKER} %.6f\\n" % (time.perf_counter() - start))
+sys.exit(status)
+"""
+
+
+def _hvcosim_command() -> list[str]:
+    """How to start `hvcosim` in a child process: the interpreter running us."""
+    return [sys.executable, "-c", _CHILD]
+
+
+def _split_timing(stderr: str) -> tuple[str, float | None]:
+    """The child's stderr without the timing line, and the time it reported."""
+    head, marker, tail = stderr.rpartition(_TIMING_MARKER)
+    if not marker:
+        return stderr, None
+    try:
+        seconds = float(tail.split()[0])
+    except (IndexError, ValueError):
+        return stderr, None
+    return head[:-1] if head.endswith("\n") else head, seconds
+
+
+def _judge(job: Job, exit_status: int, stdout: str) -> tuple[str, str]:
+    if exit_status == EXIT_INTERNAL:
+        return "error", "internal error (exit 4)"
+    if exit_status != job.expected_exit:
+        return "fail", f"exit status {exit_status}, expected {job.expected_exit}"
+    for text in job.stdout_contains:
+        if text not in stdout:
+            return "fail", f"stdout lacks {text!r}"
+    if job.expected_signature is not None:
+        try:
+            lines = Path(job.signature_file).read_text().split()
+            words = [int(line, 16) for line in lines]
+        except (OSError, ValueError) as exc:
+            return "fail", f"signature file unreadable: {exc}"
+        if words != job.expected_signature:
+            first = next((i for i, (a, b) in enumerate(zip(words, job.expected_signature))
+                          if a != b), min(len(words), len(job.expected_signature)))
+            return "fail", (f"signature differs at word {first} ({len(words)} words, expected "
+                            f"{len(job.expected_signature)})")
+    return "pass", ""
+
+
+def _instructions(stderr: str) -> int | None:
+    match = _INSTRUCTIONS.search(stderr) or _BUDGET.search(stderr)
+    return int(match.group(1)) if match else None
+
+
+def run_job(job: Job, out: Path, timeout: float) -> Result:
+    """Run one guest in its own process; the log and the result file are written here."""
+    if job.signature_file:
+        signature = Path(job.signature_file)
+        signature.parent.mkdir(parents=True, exist_ok=True)
+        signature.unlink(missing_ok=True)                   # never judge a stale signature
+    start = time.perf_counter()
+    run_seconds = None
+    try:
+        proc = subprocess.run([*_hvcosim_command(), *job.argv], capture_output=True, text=True,
+                              errors="replace", stdin=subprocess.DEVNULL, timeout=timeout)
+        exit_status, stdout = proc.returncode, proc.stdout
+        stderr, run_seconds = _split_timing(proc.stderr)
+        status, reason = _judge(job, exit_status, stdout)
+    except subprocess.TimeoutExpired as exc:
+        exit_status = None
+        stdout = _text(exc.stdout)
+        stderr = _text(exc.stderr)
+        status, reason = "error", f"no result after {timeout:.0f} s (--timeout)"
+    wall_seconds = time.perf_counter() - start
+    seconds = wall_seconds if run_seconds is None else run_seconds
+    _write_atomic(out / "logs" / f"{job.name}.log",
+                  f"$ {job.reproduce}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}")
+    result = Result(name=job.name, status=status, reason=reason, command=job.reproduce,
+                    elf_digest=job.elf_digest, exit_status=exit_status,
+                    expected_exit=job.expected_exit, instructions=_instructions(stderr),
+                    seconds=round(seconds, 4), wall_seconds=round(wall_seconds, 4),
+                    stdout_tail=stdout[-OUTPUT_TAIL:],
+                    stderr_tail=stderr[-OUTPUT_TAIL:], covers=job.covers)
+    _write_atomic(out / "results" / f"{job.name}.json", json.dumps(asdict(result), indent=2))
+    return result
+
+
+def _text(data) -> str:
+    if data is None:
+        return ""
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename: readers (and --resume) never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_result(path: Path) -> Result | None:
+    try:
+        data = json.loads(path.read_text())
+        if data.get("format") != RESULT_FORMAT:
+            return None
+        return Result(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+# --------------------------------------------------------------------------- reports
+
+def write_junit(path: Path, results: list[Result]) -> None:
+    suite = ET.Element("testsuite", name="hvcosim.regress.reference", tests=str(len(results)),
+                       failures=str(sum(r.status == "fail" for r in results)),
+                       errors=str(sum(r.status == "error" for r in results)),
+                       time=f"{sum(r.seconds for r in results):.3f}")
+    for result in results:
+        case = ET.SubElement(suite, "testcase", classname="guests.reference", name=result.name,
+                             time=f"{result.seconds:.3f}")
+        if result.status != "pass":
+            tag = "failure" if result.status == "fail" else "error"
+            element = ET.SubElement(case, tag, message=result.reason)
+            element.text = (f"reproduce: {result.command}\n--- stdout ---\n{result.stdout_tail}"
+                            f"\n--- stderr ---\n{result.stderr_tail}")
+        if result.instructions is not None:
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="instructions", value=str(result.instructions))
+    ET.indent(suite)
+    _write_atomic(path, ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def summarize(results: list[Result], wall_seconds: float) -> dict:
+    instructions = sum(r.instructions or 0 for r in results)
+    cpu_seconds = sum(r.seconds for r in results)
+    return {
+        "kind": "reference",
+        "guests": len(results),
+        "passed": sum(r.status == "pass" for r in results),
+        "failed": sum(r.status == "fail" for r in results),
+        "errors": sum(r.status == "error" for r in results),
+        "instructions": instructions,
+        "guest_seconds": round(cpu_seconds, 3),
+        "wall_seconds": round(wall_seconds, 3),
+        "instructions_per_second": round(instructions / cpu_seconds) if cpu_seconds else None,
+        "results": [{"name": r.name, "status": r.status, "reason": r.reason,
+                     "instructions": r.instructions, "seconds": r.seconds,
+                     "instructions_per_second": (round(r.instructions_per_second)
+                                                 if r.instructions_per_second else None),
+                     "command": r.command} for r in results],
+        "failures": [{"name": r.name, "reason": r.reason, "reproduce": r.command}
+                     for r in results if r.status != "pass"],
+    }
+
+
+def format_table(results: list[Result], summary: dict) -> str:
+    """The table people read: one row per guest, the totals, and how to reproduce failures."""
+    width = max([len("guest"), *(len(r.name) for r in results)])
+    lines = [f"{'guest':<{width}}  {'status':<6}  {'instructions':>12}  {'time s':>7}  "
+             f"{'instr/s':>9}"]
+    for r in results:
+        ips = r.instructions_per_second
+        lines.append(f"{r.name:<{width}}  {r.status:<6}  "
+                     f"{'-' if r.instructions is None else format(r.instructions, ','):>12}  "
+                     f"{r.seconds:>7.2f}  {'-' if ips is None else format(round(ips), ','):>9}")
+    ips = summary["instructions_per_second"]
+    lines.append(f"{'total':<{width}}  {summary['passed']}/{summary['guests']:<4}"
+                 f"{summary['instructions']:>12,}  {summary['guest_seconds']:>7.2f}  "
+                 f"{'-' if ips is None else format(ips, ','):>9}")
+    lines.append(f"{summary['guests']} guests: {summary['passed']} passed, {summary['failed']} "
+                 f"failed, {summary['errors']} errors; {summary['wall_seconds']:.1f} s wall "
+                 f"with {summary['jobs']} jobs (time per guest: the run, without start-up)")
+    for failure in summary["failures"]:
+        lines.append(f"FAILED {failure['name']}: {failure['reason']}")
+        lines.append(f"  reproduce: {failure['reproduce']}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ main
+
+def _select(specs, pattern: str):
+    return [s for s in specs if s.standalone and fnmatch.fnmatchcase(s.name, pattern)]
+
+
+def _guest_build_module():
+    """tests/guests/build.py, loaded from the source tree (tests/ is not an installed package)."""
+    import importlib.util
+    path = Path(__file__).resolve().parent.parent / "tests" / "guests" / "build.py"
+    spec = importlib.util.spec_from_file_location("hvcosim_guest_build", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(args: argparse.Namespace) -> int:
+    guest_build = _guest_build_module()
+    GuestSpecError, ToolchainError = guest_build.GuestSpecError, guest_build.ToolchainError
+    build_all, discover = guest_build.build_all, guest_build.discover
+
+    if args.jobs < 1:
+        print(f"hvcosim regress: error: --jobs must be at least 1, got {args.jobs}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.rerun_failed and not args.resume:
+        print("hvcosim regress: error: --rerun-failed only makes sense with --resume",
+              file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    try:
+        specs = discover()
+        selected = _select(specs, args.guests)
+        if not selected:
+            print(f"hvcosim regress: error: no guest matches {args.guests!r}", file=sys.stderr)
+            return EXIT_USAGE
+        needed = {s.name for s in selected} | {c for s in selected for c in s.companions}
+        print(f"building {len(needed)} guests into {out / 'elf'} ...", flush=True)
+        elfs = build_all(out / "elf", [s for s in specs if s.name in needed])
+    except (ToolchainError, GuestSpecError, OSError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"hvcosim regress: error: the guest suite does not build: {first_line}",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+    jobs = software_jobs(selected, elfs, out)
+    results: dict[str, Result] = {}
+    results_dir = out / "results"
+    if args.resume:
+        for job in jobs:
+            old = load_result(results_dir / f"{job.name}.json")
+            if (old and old.command == job.reproduce and old.elf_digest == job.elf_digest
+                    and not (args.rerun_failed and old.status != "pass")):
+                results[job.name] = old
+        if results:
+            print(f"resuming: {len(results)} results kept, {len(jobs) - len(results)} to run")
+    elif results_dir.exists():
+        for stale in results_dir.glob("*.json"):      # results of an earlier run must not mix in
+            stale.unlink()
+
+    todo = [job for job in jobs if job.name not in results]
+    start = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {pool.submit(run_job, job, out, args.timeout): job for job in todo}
+            for done, future in enumerate(as_completed(futures), 1):
+                result = future.result()
+                results[result.name] = result
+                instr = "-" if result.instructions is None else f"{result.instructions:,}"
+                print(f"[{done:>3}/{len(todo)}] {result.status:<5} {result.name} "
+                      f"({instr} instructions, {result.seconds:.2f} s)"
+                      + (f": {result.reason}" if result.reason else ""), flush=True)
+    except KeyboardInterrupt:
+        print("hvcosim regress: interrupted; finished results are kept (rerun with --resume)",
+              file=sys.stderr)
+        return 130
+    wall = time.perf_counter() - start
+
+    ordered = [results[job.name] for job in jobs]
+    summary = summarize(ordered, wall)
+    summary["out"] = str(out)
+    summary["jobs"] = args.jobs
+    write_junit(out / "junit.xml", ordered)
+    _write_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    print()
+    print(format_table(ordered, summary))
+    print(f"reports: {out / 'summary.json'}, {out / 'junit.xml'}, logs in {out / 'logs'}")
+    return EXIT_PASS if summary["passed"] == summary["guests"] else EXIT_FAIL
