@@ -54,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep results already in DIR whose command and ELF are unchanged")
     parser.add_argument("--rerun-failed", action="store_true",
                         help="with --resume, run the guests that did not pass again")
-    parser.add_argument("--guests", default="*", metavar="PATTERN",
-                        help="only guests whose name matches this glob (default: all)")
+    parser.add_argument("--guests", default="*", metavar="PATTERNS",
+                        help="only guests whose name matches one of these comma-separated "
+                             "globs (default: all)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"wall-clock limit per guest (default {DEFAULT_TIMEOUT:.0f})")
 
@@ -273,11 +274,12 @@ def write_junit(path: Path, results: list[Result]) -> None:
     _write_atomic(path, ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n")
 
 
-def summarize(results: list[Result], wall_seconds: float) -> dict:
+def summarize(results: list[Result], wall_seconds: float, jobs: int = 1) -> dict:
     instructions = sum(r.instructions or 0 for r in results)
     cpu_seconds = sum(r.seconds for r in results)
     return {
         "kind": "reference",
+        "jobs": jobs,
         "guests": len(results),
         "passed": sum(r.status == "pass" for r in results),
         "failed": sum(r.status == "fail" for r in results),
@@ -321,8 +323,10 @@ def format_table(results: list[Result], summary: dict) -> str:
 
 # ------------------------------------------------------------------------------ main
 
-def _select(specs, pattern: str):
-    return [s for s in specs if s.standalone and fnmatch.fnmatchcase(s.name, pattern)]
+def _select(specs, patterns: str):
+    wanted = [p.strip() for p in patterns.split(",") if p.strip()]
+    return [s for s in specs
+            if s.standalone and any(fnmatch.fnmatchcase(s.name, p) for p in wanted)]
 
 
 def _guest_build_module():
@@ -399,9 +403,8 @@ def main(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - start
 
     ordered = [results[job.name] for job in jobs]
-    summary = summarize(ordered, wall)
+    summary = summarize(ordered, wall, args.jobs)
     summary["out"] = str(out)
-    summary["jobs"] = args.jobs
     write_junit(out / "junit.xml", ordered)
     _write_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     print()

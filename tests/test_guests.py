@@ -96,3 +96,68 @@ def test_smp_guest_switches_vcpus(guest_elfs):
     result = _run_api(guest_elfs, ["smp_hsm_one_context"], vcpus=2, contexts=1, quantum=300)
     assert result.world_switches["slow"] >= 10, result.world_switches
     assert result.exit_counts.get("preempt", 0) >= 10, result.exit_counts
+
+
+# ------------------------------------------------------------------ hvcosim regress
+
+def _regress(tmp_path: Path, *extra: str) -> int:
+    return cli.main(["regress", "--out", str(tmp_path / "run"), "--jobs", "2", *extra])
+
+
+def test_regress_runs_writes_reports_and_resumes(tmp_path: Path, capfd):
+    import json
+    import xml.etree.ElementTree as ET
+
+    status = _regress(tmp_path, "--guests", "rv32m")
+    out, _ = capfd.readouterr()
+    assert status == 0, out
+    run = tmp_path / "run"
+    result = json.loads((run / "results" / "rv32m.json").read_text())
+    assert result["status"] == "pass" and result["instructions"] > 100
+    assert result["command"].startswith("hvcosim run ") and "rv32m.elf" in result["command"]
+    summary = json.loads((run / "summary.json").read_text())
+    assert (summary["guests"], summary["passed"], summary["failures"]) == (1, 1, [])
+    suite = ET.parse(run / "junit.xml").getroot()
+    assert suite.get("tests") == "1" and suite.get("failures") == "0"
+    assert "rv32m" in out and "pass" in out
+
+    # --resume keeps an unchanged result instead of running the guest again.
+    before = (run / "results" / "rv32m.json").stat().st_mtime_ns
+    assert _regress(tmp_path, "--guests", "rv32m", "--resume") == 0
+    out, _ = capfd.readouterr()
+    assert "1 results kept, 0 to run" in out
+    assert (run / "results" / "rv32m.json").stat().st_mtime_ns == before
+
+
+def test_regress_signature_and_expected_failures_pass(tmp_path: Path, capfd):
+    """Guests whose header expects exit 1 or 3, and the signature guest, are passes."""
+    status = _regress(tmp_path, "--guests", "fail_*,loop_forever,signature")
+    out, _ = capfd.readouterr()
+    assert status == 0, out
+    for name in ("fail_check", "fail_unexpected_trap", "loop_forever", "signature"):
+        assert f"pass  {name}" in out
+
+
+def test_regress_reports_a_failure_with_its_reproduce_command(tmp_path: Path, guest_elfs):
+    """A guest whose outcome differs from its header fails, with a command that reproduces it."""
+    from tb import regress
+    spec = BY_NAME["fail_check"]
+    job = regress.software_jobs([spec], guest_elfs, tmp_path)[0]
+    job.expected_exit = 0                                  # pretend the header said it passes
+    result = regress.run_job(job, tmp_path, timeout=120)
+    assert result.status == "fail"
+    assert result.reason == "exit status 1, expected 0"
+    assert result.command == f"hvcosim run {guest_elfs['fail_check']}"
+    summary = regress.summarize([result], 1.0)
+    table = regress.format_table([result], summary)
+    assert "FAILED fail_check: exit status 1, expected 0" in table
+    assert f"reproduce: hvcosim run {guest_elfs['fail_check']}" in table
+    job.expected_exit, job.stdout_contains = 1, ["text that is never printed"]
+    assert regress.run_job(job, tmp_path, timeout=120).reason.startswith("stdout lacks")
+
+
+def test_regress_bad_usage(tmp_path: Path, capfd):
+    assert _regress(tmp_path, "--guests", "no_such_guest") == 2
+    assert cli.main(["regress", "--out", str(tmp_path), "--jobs", "0"]) == 2
+    _, err = capfd.readouterr()
+    assert len(err.strip().splitlines()) == 2 and "Traceback" not in err
