@@ -58,4 +58,8 @@ class Unit(ABC):
     @abstractmethod
     async def flush_tlb(self, kind: int, vmid: int = 0, asid: int | None = None,
                         addr: int | None = None) -> None:
-        """HFENCE-style invalidation (interfaces.regmap FLUSH_ALL/GVMA/VVMA)."""
+        """HFENCE-style invalidation (interfaces.regmap FLUSH_ALL/GVMA/VVMA).
+
+        ``addr`` is a byte address: the GPA for GVMA, the guest VA for VVMA (the
+        RTL backend writes FLUSH_ADDR = GPA >> 2 itself, as HFENCE.GVMA takes it).
+        """
