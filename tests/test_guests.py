@@ -64,6 +64,28 @@ def test_header_syntax_errors_are_reported(tmp_path: Path):
         parse_spec(bad)
 
 
+@pytest.mark.parametrize("seed", [1, 0xC0FFEE])
+@pytest.mark.parametrize("name", ["swap_vs_tables", "smp_hsm", "vm_isolation_a"])
+def test_guests_do_not_depend_on_the_host_page_scatter(guest_elfs, capfd, name, seed):
+    """--seed changes which host frames back guest pages; guests must not notice."""
+    spec = BY_NAME[name]
+    status = cli.main([*spec.run_argv(guest_elfs), "--seed", str(seed)])
+    out, err = capfd.readouterr()
+    assert status == 0, out + err
+    assert all(text in out for text in spec.stdout_contains)
+
+
+def test_build_module_command_line(guest_elfs, capsys):
+    """`python -m tests.guests.build OUTDIR` (used by people and by regress) lists every ELF."""
+    from tests.conftest import GUEST_BUILD_DIR
+    from tests.guests import build
+    assert build.main([str(GUEST_BUILD_DIR)]) == 0
+    listed = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert set(listed) == {spec.name for spec in SPECS}
+    assert all(Path(path).is_file() for path in listed.values())
+    assert build.main([]) == 2
+
+
 def _run_api(guest_elfs: dict[str, Path], names: list[str], **options):
     result = run_guests([str(guest_elfs[n]) for n in names],
                         RunOptions(console=lambda vm, data: None, **options))
