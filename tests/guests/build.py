@@ -10,7 +10,8 @@ Every ``tests/guests/*.S`` is one guest program, linked with ``common/crt.S`` an
     // hvcosim-standalone: no                          (only run as someone's companion)
     // hvcosim-signature: 00000001 ffffffff ...        (expected --signature words; may repeat)
 
-Usage: ``python -m tests.guests.build OUTDIR`` builds every guest into OUTDIR.
+Usage: ``python -m tests.guests.build OUTDIR`` builds every guest into OUTDIR;
+``python -m tests.guests.build --list`` prints each guest with what it covers.
 Builds are atomic (temporary file, then rename), so concurrent builders sharing
 OUTDIR (pytest-xdist workers) never see a half-written ELF.
 """
@@ -201,8 +202,13 @@ def build_all(outdir: Path, specs: list[GuestSpec] | None = None) -> dict[str, P
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m tests.guests.build OUTDIR", file=sys.stderr)
+    if argv == ["--list"]:
+        for spec in discover():
+            extra = " ".join(spec.args + tuple(f"+{c}" for c in spec.companions))
+            print(f"{spec.name}{' (' + extra + ')' if extra else ''}:\n    {spec.covers}")
+        return 0
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print("usage: python -m tests.guests.build OUTDIR | --list", file=sys.stderr)
         return 2
     try:
         elfs = build_all(Path(argv[0]))
