@@ -75,6 +75,15 @@ def test_guests_do_not_depend_on_the_host_page_scatter(guest_elfs, capfd, name, 
     assert all(text in out for text in spec.stdout_contains)
 
 
+def test_one_failing_vm_fails_the_run_and_the_other_still_finishes(guest_elfs, capfd):
+    status = cli.main(["run", str(guest_elfs["fail_check"]), str(guest_elfs["vm_isolation_b"]),
+                       "--quantum", "250"])
+    out, err = capfd.readouterr()
+    assert status == 1, out + err
+    assert "[vm0] FAIL: CHECK #1" in out
+    assert "[vm1] vm b ok" in out
+
+
 def test_build_module_command_line(guest_elfs, capsys):
     """`python -m tests.guests.build OUTDIR` (used by people and by regress) lists every ELF."""
     from tests.conftest import GUEST_BUILD_DIR

@@ -1,4 +1,4 @@
-// hvcosim-covers: VS timer interrupt through Sstc (the guest writes stimecmp directly): not pending before the deadline, pending after it (sip.STIP) but masked by SIE = 0, taken once SIE = 1 (vscause 0x80000005), cleared by writing a later stimecmp; vectored stvec (the timer goes to BASE + 4*5); WFI in VS returning once the timer is pending (SIE = 0: no trap; SIE = 1: the trap follows the WFI, vsepc = the instruction after it) with time past the deadline; WFI in VU (taken in VU).
+// hvcosim-covers: VS timer interrupt through Sstc (the guest writes stimecmp directly): not pending before the deadline, pending after it (sip.STIP) but masked by SIE = 0, taken once SIE = 1 (vscause 0x80000005), cleared by writing a later stimecmp; vectored stvec (exceptions enter at BASE, the timer at BASE + 4*5); WFI in VS returning once the timer is pending (SIE = 0: no trap; SIE = 1: the trap follows the WFI, vsepc = the instruction after it) with time past the deadline; WFI in VU (taken in VU).
 // hvcosim-expect: exit=0 stdout-contains="sstc timer ok"
 #include "hvguest.h"
 
@@ -64,9 +64,19 @@ timer_taken_here:
     csrr s1, sip
     CHECK s1, 0
 
-    /* Vectored mode: the timer interrupt enters at BASE + 4 * 5. */
+    /* Vectored mode: an exception enters at BASE, the timer interrupt at BASE + 4 * 5. */
     la s0, vector_table + 1
     csrw stvec, s0
+    EXPECT_TRAP CAUSE_BREAKPOINT
+vectored_ebreak:
+    ebreak
+    TRAPPED CAUSE_BREAKPOINT, vectored_ebreak
+    la s1, vector_marker
+    lw s1, 0(s1)
+    CHECK s1, 0
+    la s1, vector_marker
+    li t0, 0xffffffff
+    sw t0, 0(s1)
     DEADLINE_IN 300
     WRITE_STIMECMP s2, s3
     CSR_SET sie, SIE_STIE
@@ -75,13 +85,14 @@ timer_taken_here:
     li s6, 2000
 3:  la s1, vector_marker
     lw s1, 0(s1)
+    addi s1, s1, 1                  /* still 0xffffffff: not taken yet */
     bnez s1, 4f
     addi s6, s6, -1
     bnez s6, 3b
     UNREACHABLE
 4:  csrci sstatus, SSTATUS_SIE
     EXPECTATION_MET
-    CHECK s1, 5
+    CHECK s1, 5 + 1
     la s0, trap_entry
     csrw stvec, s0
     li s0, -1
@@ -131,27 +142,27 @@ user_wfi:
 user_after_wfi:
     j user_after_wfi
 
-/* Vectored table: every entry goes to the default handler; the timer one records itself first. */
+/* Vectored table: entry i records i in vector_marker, then enters the default handler,
+ * so the guest sees which entry the hart chose (exceptions: 0, interrupts: the code). */
     .balign 64
 vector_table:
-    .rept 5
-    j trap_entry
+    .irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    j vector_stub_\i
     .endr
-    j timer_vector                  /* BASE + 0x14 */
-    .rept 10
-    j trap_entry
-    .endr
-timer_vector:
+    .irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+vector_stub_\i:
     csrrw t6, sscratch, t6
     sw t0, TA_SAVE_T0(t6)
+    sw t1, TA_SAVE_T1(t6)
     la t0, vector_marker
-    li t6, 5
-    sw t6, 0(t0)
-    csrr t6, sscratch
+    li t1, \i
+    sw t1, 0(t0)
     lw t0, TA_SAVE_T0(t6)
+    lw t1, TA_SAVE_T1(t6)
     csrrw t6, sscratch, t6
     j trap_entry
+    .endr
 
     .data
 vector_marker:
-    .word 0
+    .word 0xffffffff
