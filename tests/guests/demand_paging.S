@@ -1,4 +1,4 @@
-// hvcosim-covers: G-stage demand paging: stores and loads spread over the whole 16 MiB of guest RAM (240 pages never touched before, first touch by a load or by a store) each fault a page in transparently; every pattern reads back.
+// hvcosim-covers: G-stage demand paging: loads and stores spread over the whole 16 MiB of guest RAM (480 pages never touched before: 240 first touched by a load, which must read back stably, and 240 by a store) each fault a page in transparently; every stored pattern reads back.
 // hvcosim-expect: exit=0 stdout-contains="demand paging ok"
 #include "hvguest.h"
 
