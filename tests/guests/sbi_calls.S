@@ -1,4 +1,4 @@
-// hvcosim-covers: every SBI call of the platform with its return values: Base (spec version, impl id/version, probe of each platform extension and of an unknown one, mvendorid/marchid/mimpid, unknown FID), TIME set_timer, DBCN write (count returned)/read (no input: 0 bytes)/write_byte, HSM get_status of this hart and of a nonexistent one, SRST with an invalid type, legacy putchar (a1 untouched)/getchar (no input: -1), an unknown EID (-2); registers other than a0/a1 preserved across ecall.
+// hvcosim-covers: every SBI call of the platform with its return values: Base (spec version, impl id/version, probe of each platform extension and of an unknown one, mvendorid/marchid/mimpid, unknown FID), TIME set_timer, DBCN write (count returned; buffers outside RAM or above 4 GiB refused; empty write)/read (no input: 0 bytes)/write_byte, an unknown FID of every extension (-2), HSM get_status of this hart and of a nonexistent one, SRST with an invalid type, legacy putchar (a1 untouched)/getchar (no input: -1), an unknown EID (-2); registers other than a0/a1 preserved across ecall.
 // hvcosim-expect: exit=0 stdout-contains="dbcn write ok\n" stdout-contains="X\n" stdout-contains="LG\n" stdout-contains="sbi calls ok"
 #include "hvguest.h"
 
@@ -108,6 +108,34 @@ main:
     SBI_CALL SBI_EXT_DBCN, SBI_DBCN_READ
     CHECK a0, SBI_SUCCESS
     CHECK a1, 0                     /* no input attached */
+
+    /* A buffer outside guest RAM, or above 4 GiB, is refused; an empty write is fine. */
+    li a0, 4
+    li a1, 0x20000000
+    li a2, 0
+    SBI_CALL SBI_EXT_DBCN, SBI_DBCN_WRITE
+    CHECK a0, SBI_ERR_INVALID_PARAM
+    li a0, 4
+    la a1, dbcn_text
+    li a2, 1                        /* base_addr_hi */
+    SBI_CALL SBI_EXT_DBCN, SBI_DBCN_WRITE
+    CHECK a0, SBI_ERR_INVALID_PARAM
+    li a0, 0
+    la a1, dbcn_text
+    li a2, 0
+    SBI_CALL SBI_EXT_DBCN, SBI_DBCN_WRITE
+    CHECK a0, SBI_SUCCESS
+    CHECK a1, 0
+
+    /* ---- an unknown FID of each extension ---- */
+    SBI_CALL SBI_EXT_TIME, 1
+    CHECK a0, SBI_ERR_NOT_SUPPORTED
+    SBI_CALL SBI_EXT_DBCN, 3
+    CHECK a0, SBI_ERR_NOT_SUPPORTED
+    SBI_CALL SBI_EXT_HSM, 9
+    CHECK a0, SBI_ERR_NOT_SUPPORTED
+    SBI_CALL SBI_EXT_SRST, 1
+    CHECK a0, SBI_ERR_NOT_SUPPORTED
 
     /* ---- HSM ---- */
     li a0, 0
