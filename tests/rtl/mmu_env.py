@@ -7,6 +7,7 @@ addresses in its error ranges.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -222,6 +223,7 @@ class MmuEnv:
         d.rst_ni.value = 0
         slave = AxiSlave(AxiBus.from_prefix(d, "m_axi"), d.clk_i, d.rst_ni,
                          target=self.bus, reset_active_level=False)
+        self.slave = slave
         for itf in (slave.read_if, slave.write_if):
             itf.log.setLevel(logging.ERROR)   # per-transaction INFO is slow; SLVERR warns
         for _ in range(3):
@@ -229,6 +231,44 @@ class MmuEnv:
         d.rst_ni.value = 1
         await RisingEdge(d.clk_i)
         return self
+
+    def backpressure(self, pattern=(1, 1, 0, 1, 0, 0, 1)) -> None:
+        """Stall every channel (AW, W, B, AR, R) in a fixed pattern (1 = pause)."""
+        s = self.slave
+        for i, ch in enumerate((s.write_if.aw_channel, s.write_if.w_channel,
+                                s.write_if.b_channel, s.read_if.ar_channel,
+                                s.read_if.r_channel)):
+            ch.set_pause_generator(itertools.cycle(pattern[i:] + pattern[:i]))
+
+    def check_axi(self) -> None:
+        """Start a per-cycle checker: a VALID without READY stays up, payload stable."""
+        cocotb.start_soon(self._axi_checker())
+
+    async def _axi_checker(self) -> None:
+        d = self.dut
+        chans = {
+            "aw": ("m_axi_awvalid", "m_axi_awready", ("m_axi_awaddr", "m_axi_awsize",
+                                                      "m_axi_awlen", "m_axi_awid")),
+            "w": ("m_axi_wvalid", "m_axi_wready", ("m_axi_wdata", "m_axi_wstrb", "m_axi_wlast")),
+            "ar": ("m_axi_arvalid", "m_axi_arready", ("m_axi_araddr", "m_axi_arsize",
+                                                      "m_axi_arlen", "m_axi_arid", "m_axi_arprot")),
+        }
+        pending: dict[str, tuple] = {}
+        self.handshakes = 0
+        while True:
+            await RisingEdge(d.clk_i)
+            await ReadOnly()
+            for ch, (valid, ready, payload) in chans.items():
+                v = int(getattr(d, valid).value)
+                pl = tuple(int(getattr(d, p).value) for p in payload)
+                if ch in pending:
+                    assert v, f"{ch}: VALID dropped before READY"
+                    assert pl == pending[ch], f"{ch}: payload changed while waiting for READY"
+                if v and not int(getattr(d, ready).value):
+                    pending[ch] = pl
+                else:
+                    pending.pop(ch, None)
+                    self.handshakes += v
 
     # -- translation controls ------------------------------------------------
     def ctl(self, vsatp: int | None = None, hgatp: int | None = None, priv: int | None = None,

@@ -7,6 +7,7 @@ Guest-physical: VS page tables from 0x8000_0000, guest data from 0x8010_0000.
 from __future__ import annotations
 
 import cocotb
+from cocotb.triggers import ClockCycles
 
 from mmu_env import (
     A, ACCESS, D, FETCH, FLUSH_ALL, FLUSH_GVMA, FLUSH_VVMA, G, G_PT, G_RW, G_RWX, GUEST,
@@ -260,6 +261,11 @@ async def svade(dut):
     ok(await env.load(0x0100_1000))
     fault(await env.store(0x0100_1000, 0), 15)                # the cached entry has D = 0
     ok(await env.load(0x0100_1000), nbus=1)
+    # The guest sets D itself (no fence): the store walks, refills the stale entry in
+    # place, and the next store hits.
+    leaf = vs.map4k(0x0100_1000, 0x8040_1000, VS_RW)
+    ok(await env.store(0x0100_1000, 0))
+    ok(await env.store(0x0100_1000, 0), nbus=1)
     vs.map4k(0x0100_2000, 0x8100_0000, VS_RW)
     g.map4k(0x8100_0000, 0x0050_0000, V | R | W | U)          # G A = 0
     fault(await env.load(0x0100_2000), 21, htval=0x8100_0000 >> 2)
@@ -462,3 +468,40 @@ async def flushes(dut):
     await stale("VVMA ASID keeps global")
     await env.sfence(vmid=1, va=va)
     await visible("sfence VA (global)")
+
+
+@cocotb.test()
+async def flush_during_walk(dut):
+    """A flush that arrives while a walk is under way keeps its result out of the TLB."""
+    env, g, vs = await two_stage(dut)
+    vs.map4k(0x0040_0000, 0x8010_0000)
+    g.map4k(0x8010_0000, 0x0030_0000)
+    task = cocotb.start_soon(env.load(0x0040_0000))
+    await ClockCycles(dut.clk_i, 4)
+    await env.flush(FLUSH_GVMA, vmid=7)      # another VMID: still inhibits the fill
+    ok(await task, nbus=9)
+    ok(await env.load(0x0040_0000), nbus=9)
+    ok(await env.load(0x0040_0000), nbus=1)
+
+
+@cocotb.test()
+async def axi_backpressure(dut):
+    """Stalls on every channel: VALID held until READY with a stable payload, results
+    unchanged."""
+    env, g, vs = await two_stage(dut)
+    env.backpressure()
+    env.check_axi()
+    vs.map4k(0x0040_0000, 0x8010_0000, VS_RWX)
+    g.map4k(0x8010_0000, 0x0030_0000, G_RWX)
+    env.bus.w32(0x0030_0100, 0x0BAD_CAFE)
+    ok(await env.load(0x0040_0100), rdata=0x0BAD_CAFE, nbus=9)
+    for i in range(4):
+        ok(await env.store(0x0040_0200 + 4 * i, 0x100 + i), nbus=1)
+        ok(await env.store(0x0040_0301 + i, (0x40 + i) << (8 * ((1 + i) % 4)), size=0), nbus=1)
+    assert [env.bus.r32(0x0040_0200 - 0x0040_0000 + 0x0030_0000 + 4 * i)
+            for i in range(4)] == [0x100 + i for i in range(4)]
+    assert env.bus.r32(0x0030_0300) == 0x4241_4000
+    assert env.bus.r32(0x0030_0304) == 0x43
+    ok(await env.fetch(0x0040_0200), rdata=0x100, nbus=1)
+    fault(await env.load(0x0100_0000), 13, nbus=3)
+    assert env.handshakes >= 9 + 8 * 2 + 1 + 3
