@@ -119,3 +119,51 @@ class GuestImage:
                   "vsatp": self.vsatp}
         values.update(extra)
         return values
+
+
+class Machine:
+    """Host memory + a ``SoftwareUnit`` + one ``GuestImage``: the tests' and benchmark's rig.
+
+    Host RAM of the guest starts 1 MiB into host memory, so host-physical,
+    guest-physical and guest-virtual addresses all differ.
+    """
+
+    HOST_BASE = 0x2000_0000
+
+    def __init__(self, *, paging: bool = False, g_stage: bool = True, ram_size: int = 1 << 20,
+                 num_contexts: int = 1, trace=None, host_size: int = 8 << 20):
+        from .unit import SoftwareUnit
+        self.memory = HostMemory(host_size, base=self.HOST_BASE)
+        self.guest = GuestImage(self.memory, ram_size=ram_size, host_ram=self.HOST_BASE + (1 << 20),
+                                g_stage=g_stage)
+        if paging:
+            self.guest.enable_vs()
+            self.guest.identity_vs()
+        self.unit = SoftwareUnit(self.memory, num_contexts=num_contexts, trace=trace)
+        self.vcpu = self.unit.contexts[0]
+
+    def load(self, words, gpa: int | None = None) -> None:
+        self.guest.write_words(self.guest.ram_gpa if gpa is None else gpa, words)
+
+    def start(self, pc: int | None = None, **fields) -> None:
+        self.vcpu.set_state(self.guest.state(pc, **fields))
+
+    def run(self, budget: int = 1_000_000):
+        """run() with a budget, so a test that loops forever ends in a PREEMPT exit."""
+        return self.vcpu.run_now(budget)
+
+    def step_to_exit(self, limit: int = 100_000):
+        """Step until an exit; returns (retire records, exit record)."""
+        from interfaces.trace import ExitRecord
+        records = []
+        for _ in range(limit):
+            result = self.vcpu.step()
+            if isinstance(result, ExitRecord):
+                return records, result
+            records.append(result)
+            if result.ext_exit:
+                return records, self.vcpu.last_exit
+        raise AssertionError(f"no exit within {limit} steps")
+
+    def reg(self, n: int) -> int:
+        return self.vcpu.x[n]
