@@ -10,8 +10,6 @@
 // walk that faults answers with the fault, a successful one fills the TLB and
 // then makes the access.  The response is a one-cycle pulse from registers.
 module vcpu_mmu
-  import vcpu_pkg::*;
-  import vcpu_regmap_pkg::*;
 #(
   parameter int TLB_ENTRIES  = 16,
   parameter int VMIDLEN      = 7,
@@ -140,10 +138,14 @@ module vcpu_mmu
   logic               inv_now;
   logic               fill, flushed_q, flushed_d;
 
-  assign fl_all      = (flush_kind_i != FLUSH_GVMA) && (flush_kind_i != FLUSH_VVMA);
+  logic fl_gvma, fl_vvma;
+  assign fl_gvma     = (flush_kind_i == vcpu_regmap_pkg::FLUSH_GVMA);
+  assign fl_vvma     = (flush_kind_i == vcpu_regmap_pkg::FLUSH_VVMA);
+  // FLUSH_ALL, and the reserved kind 3 conservatively, flush everything.
+  assign fl_all      = !fl_gvma && !fl_vvma;
   // GVMA by address: entries are combined translations, so flush the whole VMID.
-  assign fl_use_asid = (flush_kind_i == FLUSH_VVMA) && flush_use_asid_i;
-  assign fl_use_addr = (flush_kind_i == FLUSH_VVMA) && flush_use_addr_i;
+  assign fl_use_asid = fl_vvma && flush_use_asid_i;
+  assign fl_use_addr = fl_vvma && flush_use_addr_i;
   assign inv_now     = sfence_valid_i || flush_valid_i;
 
   vcpu_tlb #(
@@ -269,10 +271,10 @@ module vcpu_mmu
   assign va_paddr  = {2'b00, req_vaddr_i};
   assign hit_paddr = {2'b00, lk_ppn, req_vaddr_i[11:0]};
 
-  function automatic logic [4:0] access_cause(input logic [1:0] acc);
-    return (acc == ACC_FETCH) ? EXC_INSN_ACCESS :
-           (acc == ACC_LOAD)  ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS;
-  endfunction
+  logic [4:0] cause_access;
+  assign cause_access = (req_type_i == vcpu_pkg::ACC_FETCH) ? vcpu_pkg::EXC_INSN_ACCESS :
+                        (req_type_i == vcpu_pkg::ACC_LOAD)  ? vcpu_pkg::EXC_LOAD_ACCESS
+                                                            : vcpu_pkg::EXC_STORE_ACCESS;
 
   always_comb begin
     state_d    = state_q;
@@ -332,8 +334,8 @@ module vcpu_mmu
         if (bus_done) begin
           if (bus_err) begin
             fault_d = 1'b1;
-            cause_d = access_cause(req_type_i);
-          end else if (req_type_i != ACC_STORE) begin
+            cause_d = cause_access;
+          end else if (req_type_i != vcpu_pkg::ACC_STORE) begin
             rdata_d = bus_rdata;
           end
           state_d = S_RESP;
@@ -385,8 +387,8 @@ module vcpu_mmu
   logic [31:0] bus_addr;
   logic [1:0]  bus_size;
   assign bus_req   = data_req || ptw_bus_req;
-  assign bus_we    = data_req && (req_type_i == ACC_STORE);
-  assign bus_instr = data_req && (req_type_i == ACC_FETCH);
+  assign bus_we    = data_req && (req_type_i == vcpu_pkg::ACC_STORE);
+  assign bus_instr = data_req && (req_type_i == vcpu_pkg::ACC_FETCH);
   assign bus_addr  = data_req ? data_paddr[31:0] : ptw_bus_addr;
   assign bus_size  = data_req ? req_size_i : PTE_SIZE;
 

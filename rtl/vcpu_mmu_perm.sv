@@ -7,7 +7,6 @@
 // An implicit access (a VS page-table read through the G-stage) needs R (and
 // U, A): MXR does not apply to it.
 module vcpu_mmu_perm
-  import vcpu_pkg::*;
 (
   input  logic       g_stage_i,   // 1: G-stage rules, 0: VS-stage rules
   input  logic       implicit_i,  // G-stage only: VS page-table read
@@ -28,8 +27,8 @@ module vcpu_mmu_perm
 
   logic is_fetch, is_store, u_ok, rwx_ok, ad_ok;
 
-  assign is_fetch = (type_i == ACC_FETCH);
-  assign is_store = (type_i == ACC_STORE);
+  assign is_fetch = (type_i == vcpu_pkg::ACC_FETCH);
+  assign is_store = (type_i == vcpu_pkg::ACC_STORE);
 
   // U bit: the G-stage treats every access as a U-mode access; in VS-mode U
   // pages are never executable and loads/stores to them need SUM.

@@ -10,7 +10,6 @@
 // combined translation.  The caller handles Bare/Bare itself (no walk), but
 // the walker is also correct for it.
 module vcpu_ptw
-  import vcpu_pkg::*;
 (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -43,11 +42,6 @@ module vcpu_ptw
   output logic [4:0]  vs_perm_o,   // {D, U, X, W, R} of the VS leaf
   output logic [4:0]  g_perm_o     // {D, U, X, W, R} of the G leaf of the final GPA
 );
-
-  // Fault classes.
-  localparam logic [1:0] FK_ACCESS = 2'd0;
-  localparam logic [1:0] FK_PAGE   = 2'd1;
-  localparam logic [1:0] FK_GUEST  = 2'd2;
 
   localparam logic [4:0] PERM_ALL  = 5'b11111;
   localparam int PPN_W    = 22;
@@ -160,18 +154,17 @@ module vcpu_ptw
   assign pte_fault = pte_invalid ||
                      (pte_leaf ? (pte_misaligned || !perm_ok) : pte_ptr_bad);
 
-  function automatic logic [4:0] cause_of(input logic [1:0] kind, input logic [1:0] acc);
-    logic [4:0] c;
-    case (kind)
-      FK_PAGE:  c = (acc == ACC_FETCH) ? EXC_INSN_PAGE :
-                    (acc == ACC_LOAD)  ? EXC_LOAD_PAGE : EXC_STORE_PAGE;
-      FK_GUEST: c = (acc == ACC_FETCH) ? EXC_INSN_GUEST_PAGE :
-                    (acc == ACC_LOAD)  ? EXC_LOAD_GUEST_PAGE : EXC_STORE_GUEST_PAGE;
-      default:  c = (acc == ACC_FETCH) ? EXC_INSN_ACCESS :
-                    (acc == ACC_LOAD)  ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS;
-    endcase
-    return c;
-  endfunction
+  // The three causes of the request's access type.
+  logic        is_fetch, is_load;
+  logic [4:0]  cause_access, cause_page, cause_guest;
+  assign is_fetch     = (type_i == vcpu_pkg::ACC_FETCH);
+  assign is_load      = (type_i == vcpu_pkg::ACC_LOAD);
+  assign cause_access = is_fetch ? vcpu_pkg::EXC_INSN_ACCESS :
+                        is_load  ? vcpu_pkg::EXC_LOAD_ACCESS : vcpu_pkg::EXC_STORE_ACCESS;
+  assign cause_page   = is_fetch ? vcpu_pkg::EXC_INSN_PAGE :
+                        is_load  ? vcpu_pkg::EXC_LOAD_PAGE : vcpu_pkg::EXC_STORE_PAGE;
+  assign cause_guest  = is_fetch ? vcpu_pkg::EXC_INSN_GUEST_PAGE :
+                        is_load  ? vcpu_pkg::EXC_LOAD_GUEST_PAGE : vcpu_pkg::EXC_STORE_GUEST_PAGE;
 
   always_comb begin
     state_d     = state_q;
@@ -234,7 +227,7 @@ module vcpu_ptw
       W_G_REQ: begin
         if (g_pteaddr_oob) begin
           fault_d = 1'b1;
-          cause_d = cause_of(FK_ACCESS, type_i);
+          cause_d = cause_access;
           spa_d   = g_pteaddr_q;
           state_d = W_DONE;
         end else begin
@@ -248,12 +241,12 @@ module vcpu_ptw
         if (bus_done_i) begin
           if (bus_err_i) begin
             fault_d = 1'b1;
-            cause_d = cause_of(FK_ACCESS, type_i);
+            cause_d = cause_access;
             spa_d   = g_pteaddr_q;
             state_d = W_DONE;
           end else if (pte_fault) begin
             fault_d     = 1'b1;
-            cause_d     = cause_of(FK_GUEST, type_i);
+            cause_d     = cause_guest;
             htval_d     = gpa_htval;
             fimplicit_d = implicit_q;
             spa_d       = 34'h0;
@@ -279,7 +272,7 @@ module vcpu_ptw
         end else begin
           if (spa_oob) begin
             fault_d = 1'b1;
-            cause_d = cause_of(FK_ACCESS, type_i);
+            cause_d = cause_access;
           end
           state_d = W_DONE;
         end
@@ -288,7 +281,7 @@ module vcpu_ptw
       W_VS_REQ: begin
         if (spa_oob) begin
           fault_d = 1'b1;
-          cause_d = cause_of(FK_ACCESS, type_i);
+          cause_d = cause_access;
           state_d = W_DONE;
         end else begin
           bus_req_o  = 1'b1;
@@ -301,11 +294,11 @@ module vcpu_ptw
         if (bus_done_i) begin
           if (bus_err_i) begin
             fault_d = 1'b1;
-            cause_d = cause_of(FK_ACCESS, type_i);
+            cause_d = cause_access;
             state_d = W_DONE;
           end else if (pte_fault) begin
             fault_d = 1'b1;
-            cause_d = cause_of(FK_PAGE, type_i);
+            cause_d = cause_page;
             spa_d   = 34'h0;
             state_d = W_DONE;
           end else begin

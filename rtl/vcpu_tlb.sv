@@ -68,18 +68,18 @@ module vcpu_tlb #(
   // VPN[1] is the upper 10 bits of the 20-bit VPN: the part a 4 MiB page compares.
   localparam int VPN0_W = 10;
 
-  // Entry storage.
-  logic [TLB_ENTRIES-1:0]               valid_q, valid_d;
-  logic [TLB_ENTRIES-1:0]               sp_q;
-  logic [TLB_ENTRIES-1:0]               global_q;
-  logic [TLB_ENTRIES-1:0]               vs_bare_q;
-  logic [TLB_ENTRIES-1:0]               g_bare_q;
-  logic [TLB_ENTRIES-1:0][19:0]         vpn_q;
-  logic [TLB_ENTRIES-1:0][19:0]         ppn_q;
-  logic [TLB_ENTRIES-1:0][VMIDLEN-1:0]  vmid_q;
-  logic [TLB_ENTRIES-1:0][ASIDLEN-1:0]  asid_q;
-  logic [TLB_ENTRIES-1:0][PERM_W-1:0]   vs_perm_q;
-  logic [TLB_ENTRIES-1:0][PERM_W-1:0]   g_perm_q;
+  // Entry storage: flag vectors, and unpacked arrays for the wider fields.
+  logic [TLB_ENTRIES-1:0] valid_q, valid_d;
+  logic [TLB_ENTRIES-1:0] sp_q;
+  logic [TLB_ENTRIES-1:0] global_q;
+  logic [TLB_ENTRIES-1:0] vs_bare_q;
+  logic [TLB_ENTRIES-1:0] g_bare_q;
+  logic [19:0]            vpn_q     [TLB_ENTRIES];
+  logic [19:0]            ppn_q     [TLB_ENTRIES];
+  logic [VMIDLEN-1:0]     vmid_q    [TLB_ENTRIES];
+  logic [ASIDLEN-1:0]     asid_q    [TLB_ENTRIES];
+  logic [PERM_W-1:0]      vs_perm_q [TLB_ENTRIES];
+  logic [PERM_W-1:0]      g_perm_q  [TLB_ENTRIES];
 
   logic [IDX_W-1:0] rr_q, rr_d;
 
