@@ -127,6 +127,12 @@ class Builder:
                    and r not in avoid]
         return self.rng.choice(choices)
 
+    def dest_or(self, reg: int, probability: float) -> int:
+        """``reg`` itself (rd == rs) with the given probability when it may be written, else a dest."""
+        if reg not in RESERVED and reg not in self.pinned and self.rng.random() < probability:
+            return reg
+        return self.dest()
+
     def source(self, avoid: tuple[int, ...] = ()) -> int:
         """A register whose value the model knows (x0 now and then)."""
         if self.rng.random() < 0.04:

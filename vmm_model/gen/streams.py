@@ -43,12 +43,12 @@ def item_alu(b: Builder) -> None:
         _rr(b, rng.choice(RV32I_RR), corner=0.25)
     elif pick < 0.75:
         rs1 = b.corner_source(0.2)
-        rd = rs1 if rng.random() < 0.2 else b.dest()
+        rd = b.dest_or(rs1, 0.2)
         b.do(rng.choice(RI), rd=rd, rs1=rs1, imm=rng.choice((0, -1, 1, 2047, -2048,
                                                             rng.randint(-2048, 2047))))
     elif pick < 0.88:
         rs1 = b.corner_source(0.2)
-        rd = rs1 if rng.random() < 0.2 else b.dest()
+        rd = b.dest_or(rs1, 0.2)
         b.do(rng.choice(SHIFTS), rd=rd, rs1=rs1, imm=rng.choice((0, 1, 31, rng.randrange(32))))
     else:
         upper = rng.choice((0, 0xFFFFF000, 0x80000000, rng.getrandbits(20) << 12))
@@ -65,13 +65,13 @@ def _rr(b: Builder, name: str, corner: float) -> None:
     if rng.random() < 0.15:
         rs2 = rs1                                   # equal operands
     elif name in ("div", "rem") and rng.random() < 0.2:
+        rs1 = b.dest(allow_zero=False)
         rs2 = b.dest(allow_zero=False, avoid=(rs1,))
         b.li(rs1, 0x8000_0000)                      # the one signed overflow: INT_MIN / -1
         b.li(rs2, M32)
     else:
         rs2 = b.corner_source(corner, avoid=(rs1,))
-    pick = rng.random()
-    rd = rs1 if pick < 0.15 else rs2 if pick < 0.3 else b.dest()
+    rd = b.dest_or(rs1 if rng.random() < 0.5 else rs2, 0.3)
     b.do(name, rd=rd, rs1=rs1, rs2=rs2)
 
 

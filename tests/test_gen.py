@@ -1,0 +1,240 @@
+"""The random guest generator (vmm_model.gen): reproducible, decodable, objdump-exact,
+every knob changes what comes out, and the programs pass on the reference VMM while a
+deliberately wrong expectation makes them fail."""
+from __future__ import annotations
+
+import argparse
+import shutil
+
+import pytest
+
+from vmm_model.elf import load_elf
+from vmm_model.gen import DEFAULT_WEIGHTS, KnobError, Knobs, add_arguments, generate, main, write
+from vmm_model.isa import decode, disasm
+
+from tests.isa_toolchain import PREFIX, objdump_lines
+
+SRET, WFI, EBREAK = 0x10200073, 0x10500073, 0x00100073
+M_EXTENSION = ("mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu")
+
+
+def words(program):
+    text = program.text
+    base = program.segments[0].vaddr
+    return [(base + i, int.from_bytes(text[i:i + 4], "little")) for i in range(0, len(text), 4)]
+
+
+def names(program):
+    return [decode(word).name for _, word in words(program)]
+
+
+def elf_bytes(program, tmp_path, name="p.elf"):
+    path = tmp_path / name
+    write(program, path)
+    return path.read_bytes()
+
+
+# -- reproducibility ------------------------------------------------------------------
+
+def test_same_seed_gives_identical_elf(tmp_path):
+    first = elf_bytes(generate(1234), tmp_path, "a.elf")
+    second = elf_bytes(generate(1234), tmp_path, "b.elf")
+    assert first == second
+
+
+def test_different_seeds_differ(tmp_path):
+    assert elf_bytes(generate(1), tmp_path, "a.elf") != elf_bytes(generate(2), tmp_path, "b.elf")
+    assert generate(1).vmm_args != generate(3).vmm_args or generate(1).text != generate(3).text
+
+
+def test_elf_round_trips_through_the_loader(tmp_path):
+    program = generate(7)
+    path = tmp_path / "p.elf"
+    write(program, path)
+    image = load_elf(str(path))
+    assert image.entry == program.entry
+    assert [s.data for s in image.segments] == [s.data for s in program.segments]
+    assert image.symbols["_start"] == program.entry
+    assert image.symbols["begin_signature"] < image.symbols["end_signature"]
+
+
+# -- decoding and disassembly ---------------------------------------------------------
+
+KNOB_MIXES = [Knobs(), Knobs(instructions=800, vcpus=3), Knobs(weights={"illegal": 20, "virtual": 10}),
+              Knobs(vu=False, timers=False, check_rate=1.0)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_word_decodes_except_the_intended_illegal_ones(seed):
+    program = generate(seed, KNOB_MIXES[seed % len(KNOB_MIXES)])
+    illegal = {pc for pc, word in words(program) if decode(word).name == "illegal"}
+    assert illegal == program.intended_illegal
+
+
+def test_intended_illegal_words_are_generated_when_asked_for():
+    program = generate(5, Knobs(instructions=600, weights={"illegal": 100}))
+    assert program.intended_illegal
+
+
+def test_disassembly_matches_objdump(tmp_path):
+    if shutil.which(PREFIX + "objdump") is None:
+        pytest.fail(f"{PREFIX}objdump not found: install Debian's binutils-riscv64-unknown-elf",
+                    pytrace=False)
+    for seed in range(4):
+        program = generate(seed, KNOB_MIXES[seed % len(KNOB_MIXES)])
+        path = tmp_path / f"p{seed}.elf"
+        write(program, path)
+        dumped = objdump_lines(path)
+        mismatches = []
+        for pc, word in words(program):
+            assert pc in dumped, f"seed {seed}: objdump printed nothing at {pc:#x}"
+            dumped_word, text = dumped[pc]
+            assert dumped_word == word
+            if disasm(word, pc) != text:
+                mismatches.append(f"{pc:#x} {word:08x}: objdump {text!r} vs disasm {disasm(word, pc)!r}")
+        assert not mismatches, f"seed {seed}:\n" + "\n".join(mismatches[:20])
+
+
+# -- knobs: each one changes what is produced -----------------------------------------
+
+def test_instructions_knob_scales_the_program():
+    assert len(generate(3, Knobs(instructions=1000)).text) > 2 * len(generate(3, Knobs(instructions=200)).text)
+
+
+def test_weight_zero_removes_a_class_and_a_heavy_weight_favours_it():
+    no_m = names(generate(3, Knobs(instructions=600, weights={"muldiv": 0})))
+    assert not set(no_m) & set(M_EXTENSION)
+    heavy = names(generate(3, Knobs(instructions=600, weights={"muldiv": 200})))
+    assert sum(n in M_EXTENSION for n in heavy) > 100
+    few_breaks = names(generate(3, Knobs(weights={"ebreak": 0}))).count("ebreak")
+    many_breaks = names(generate(3, Knobs(weights={"ebreak": 60}))).count("ebreak")
+    assert few_breaks == 0 and many_breaks > 10
+
+
+def test_data_pages_knob_sets_the_footprint():
+    small, large = generate(4, Knobs(data_pages=1)), generate(4, Knobs(data_pages=16))
+    assert len(small.segments[1].data) == 4096 and len(large.segments[1].data) == 16 * 4096
+
+
+def test_check_rate_knob_changes_the_number_of_checks():
+    assert generate(4, Knobs(check_rate=0.0)).checks < generate(4, Knobs(check_rate=1.0)).checks
+
+
+def test_loop_max_knob_bounds_iterations():
+    # More iterations replay the loop bodies more often: more traps happen.
+    few = generate(8, Knobs(instructions=600, loop_max=1, weights={"loop": 40, "misaligned": 20}))
+    many = generate(8, Knobs(instructions=600, loop_max=30, weights={"loop": 40, "misaligned": 20}))
+    assert len(many.expected_traps[0]) > len(few.expected_traps[0])
+
+
+def test_vu_flag():
+    # The handler's own sret is the only one without VU switches.
+    assert words_equal(generate(6, Knobs(vu=False)), SRET) == 1
+    assert words_equal(generate(6, Knobs(instructions=800, weights={"vu": 30})), SRET) > 1
+
+
+def test_timers_flag():
+    assert words_equal(generate(6, Knobs(timers=False)), WFI) == 0
+    assert words_equal(generate(6, Knobs(instructions=800, weights={"timer": 30})), WFI) > 0
+
+
+def test_vcpus_knob_gives_each_hart_a_stream():
+    program = generate(9, Knobs(vcpus=3))
+    assert len(program.expected_traps) == 3 and program.run_options["vcpus"] == 3
+    assert ["--vcpus", "3"] == program.vmm_args[:2]
+
+
+def test_vary_vmm_knob():
+    assert set(generate(9, Knobs(vary_vmm=False)).run_options) == {"vcpus", "seed"}
+    assert "quantum" in generate(9).run_options
+
+
+def test_break_knobs_change_the_program():
+    plain, broken = generate(10), generate(10, Knobs(break_check=0))
+    assert plain.text != broken.text
+    assert generate(10, Knobs(break_trap=0)).segments[2].data != plain.segments[2].data
+
+
+def words_equal(program, word):
+    return sum(w == word for _, w in words(program))
+
+
+@pytest.mark.parametrize("knobs, message", [
+    (Knobs(instructions=0), "instructions"),
+    (Knobs(weights={"nope": 1}), "unknown instruction class"),
+    (Knobs(weights={name: 0 for name in DEFAULT_WEIGHTS}), "weight 0"),
+    (Knobs(data_pages=0), "data pages"),
+    (Knobs(check_rate=1.5), "check rate"),
+    (Knobs(vcpus=0), "vcpus"),
+    (Knobs(break_check=-1), "break check"),
+])
+def test_bad_knobs_are_rejected(knobs, message):
+    with pytest.raises(KnobError, match=message):
+        generate(0, knobs)
+
+
+# -- command line ---------------------------------------------------------------------
+
+def parse(argv):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_cli_writes_the_program_and_prints_the_run_command(tmp_path, capsys):
+    out = tmp_path / "g.elf"
+    assert main(parse(["--seed", "11", "-o", str(out), "--weight", "muldiv=0", "--no-vu"])) == 0
+    assert out.read_bytes() == elf_bytes(generate(11, Knobs(weights={"muldiv": 0}, vu=False)), tmp_path)
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith(f"hvcosim run {out} --vcpus 1 --seed 11")
+
+
+@pytest.mark.parametrize("argv", [["--instructions", "0"], ["--vcpus", "99"], ["--check-rate", "2"]])
+def test_cli_bad_knob_exits_2_with_one_line(tmp_path, capsys, argv):
+    out = tmp_path / "g.elf"
+    assert main(parse(["--seed", "1", "-o", str(out), *argv])) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error" in err
+    assert not out.exists()
+
+
+def test_cli_unwritable_output_exits_2(tmp_path, capsys):
+    assert main(parse(["--seed", "1", "-o", str(tmp_path / "no" / "such" / "dir.elf")])) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+# -- on the reference VMM ------------------------------------------------------------
+
+def run_on_reference(program, tmp_path, name="g.elf"):
+    from vmm_model.run import RunOptions, run_guests
+    path = tmp_path / name
+    write(program, path)
+    options = dict(program.run_options, max_instructions=200_000)
+    return run_guests([str(path)], RunOptions(**options))
+
+
+RUN_SEEDS = range(50)
+
+
+@pytest.mark.parametrize("seed", RUN_SEEDS)
+def test_generated_program_passes_on_the_reference(seed, tmp_path):
+    program = generate(seed, Knobs(instructions=150))
+    result = run_on_reference(program, tmp_path)
+    assert (result.status, result.exit_status) == ("pass", 0), (
+        f"seed {seed} ({' '.join(program.vmm_args)}): {result.message}\n{result.details}")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_multi_vcpu_program_passes_on_the_reference(seed, tmp_path):
+    program = generate(seed, Knobs(instructions=150, vcpus=3))
+    result = run_on_reference(program, tmp_path)
+    assert result.exit_status == 0, f"{result.message}\n{result.details}"
+
+
+@pytest.mark.parametrize("knob", ["break_check", "break_trap"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_wrong_expectation_makes_the_guest_fail(knob, seed, tmp_path):
+    program = generate(seed, Knobs(instructions=150, **{knob: 0}))
+    result = run_on_reference(program, tmp_path)
+    assert (result.status, result.exit_status) == ("fail", 1), result.message
+    assert "system failure" in result.message
