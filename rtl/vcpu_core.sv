@@ -366,6 +366,7 @@ module vcpu_core
   // CSR instructions.
   logic            csr_write, csr_illegal, csr_virtual;
   logic [31:0]     csr_operand, csr_rdata, csr_wr_data, csr_ext_wdata;
+  logic [11:0]     csr_ext_addr;
   logic [CW_W-1:0] csr_wr_cw;
   assign csr_write   = (f_funct3[1:0] == 2'b01) || (f_rs1 != 5'd0);
   assign csr_operand = f_funct3[2] ? {27'd0, f_rs1} : rs1_val;
@@ -384,6 +385,7 @@ module vcpu_core
     .rdata_o     (csr_rdata),
     .wr_cw_o     (csr_wr_cw),
     .wr_data_o   (csr_wr_data),
+    .ext_addr_o  (csr_ext_addr),
     .ext_wdata_o (csr_ext_wdata)
   );
 
@@ -891,10 +893,10 @@ module vcpu_core
         rvfi_trap      <= commit_trap;
         rvfi_intr      <= intr_q;
         rvfi_mode      <= {1'b0, priv};
-        rvfi_rs1_addr  <= (commit_ok && uses_rs1) ? f_rs1 : 5'd0;
-        rvfi_rs2_addr  <= (commit_ok && uses_rs2) ? f_rs2 : 5'd0;
-        rvfi_rs1_rdata <= (commit_ok && uses_rs1) ? rs1_val : 32'd0;
-        rvfi_rs2_rdata <= (commit_ok && uses_rs2) ? rs2_val : 32'd0;
+        rvfi_rs1_addr  <= (!trap_fetch && uses_rs1) ? f_rs1 : 5'd0;
+        rvfi_rs2_addr  <= (!trap_fetch && uses_rs2) ? f_rs2 : 5'd0;
+        rvfi_rs1_rdata <= (!trap_fetch && uses_rs1) ? rs1_val : 32'd0;
+        rvfi_rs2_rdata <= (!trap_fetch && uses_rs2) ? rs2_val : 32'd0;
         rvfi_rd_addr   <= (commit_ok && rd_we) ? f_rd : 5'd0;
         rvfi_rd_wdata  <= (commit_ok && rd_we && f_rd != 5'd0) ? rd_value : 32'd0;
         rvfi_pc_rdata  <= pc;
@@ -913,7 +915,7 @@ module vcpu_core
         rvfi_ext_htinst <= ent_exit ? ent_htinst : 32'd0;
         rvfi_ext_gva   <= ent_exit && ent_gva;
         rvfi_ext_csr_wen   <= csr_commit;
-        rvfi_ext_csr_addr  <= csr_commit ? insn_q[31:20] : 12'd0;
+        rvfi_ext_csr_addr  <= csr_commit ? csr_ext_addr : 12'd0;
         rvfi_ext_csr_wdata <= csr_commit ? csr_ext_wdata : 32'd0;
       end
     end

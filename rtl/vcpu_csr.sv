@@ -20,7 +20,8 @@ module vcpu_csr
   output logic [31:0]          rdata_o,
   output logic [CW_W-1:0]      wr_cw_o,      // storage word written (when the access is legal)
   output logic [31:0]          wr_data_o,    // its new value
-  output logic [31:0]          ext_wdata_o   // the CSR's value after the write mask (rvfi_ext_csr_wdata)
+  output logic [11:0]          ext_addr_o,   // the CSR reached (S -> VS redirected): rvfi_ext_csr_addr
+  output logic [31:0]          ext_wdata_o   // its value read back after the write: rvfi_ext_csr_wdata
 );
 
   // CSR numbers the guest can name.
@@ -91,7 +92,7 @@ module vcpu_csr
   assign hip = (hvip & (VS_IRQ_BITS & ~32'h40)) | {25'd0, vstip_i, 6'd0};
 
   // Classification of the CSR number.
-  logic is_s, is_counter, is_h, is_vs, is_stimecmp, is_vstimecmp;
+  logic is_s, is_counter, is_h, is_vs, is_stimecmp, is_shared;
   always_comb begin
     is_s = 1'b0;
     case (addr_i)
@@ -118,7 +119,7 @@ module vcpu_csr
       default: ;
     endcase
     is_stimecmp  = (addr_i == CSR_STIMECMP) || (addr_i == CSR_STIMECMPH);
-    is_vstimecmp = (addr_i == CSR_VSTIMECMP) || (addr_i == CSR_VSTIMECMPH);
+    is_shared    = (addr_i == CSR_SCOUNTEREN) || (addr_i == CSR_SENVCFG);
   end
 
   // Access rules (digest §3), in Spike's order: existence, read-only, privilege.
@@ -147,14 +148,15 @@ module vcpu_csr
       end else if (!hcounteren[cnt_bit] || (!priv_vs_i && !scounteren[cnt_bit])) begin
         virtual_o = 1'b1;
       end
-    end else if (is_stimecmp || is_vstimecmp) begin
+    end else if (is_h || is_vs) begin
+      // (vstimecmp by its own address too, whatever mcounteren.TM, as the reference does.)
+      virtual_o = 1'b1;
+    end else if (is_stimecmp) begin
       if (!mcnt_tm) begin
         illegal_o = 1'b1;
-      end else if (is_vstimecmp || !priv_vs_i || !stce || !hcnt_tm) begin
+      end else if (!priv_vs_i || !stce || !hcnt_tm) begin
         virtual_o = 1'b1;
       end
-    end else if (is_h || is_vs) begin
-      virtual_o = 1'b1;
     end else if (!priv_vs_i) begin
       virtual_o = 1'b1;   // VU naming an S CSR
     end else if (addr_i == CSR_SATP && vtvm) begin
@@ -243,6 +245,8 @@ module vcpu_csr
     end
   end
 
+  // S CSRs are reported by the VS CSR they reach (0x1xx -> 0x2xx), except the shared ones.
+  assign ext_addr_o  = (is_s && !is_shared) ? {addr_i[11:10], 2'b10, addr_i[7:0]} : addr_i;
   assign ext_wdata_o = (rdata_o & ~vmask) | (new_view & vmask);
   assign wr_data_o   = shift_up ? ((old_word & ~wmask) | ((new_view << 1) & wmask))
                                 : ((old_word & ~wmask) | (new_view & wmask));

@@ -172,17 +172,24 @@ module vcpu_decoder
             uses_rs2_o = 1'b1;
           end else if ((insn_i & MASK_FENCE_VMA) == MATCH_HFENCE_VVMA ||
                        (insn_i & MASK_FENCE_VMA) == MATCH_HFENCE_GVMA) begin
-            cls_o = CLS_HVIRT;
+            cls_o      = CLS_HVIRT;
+            uses_rs1_o = 1'b1;
+            uses_rs2_o = 1'b1;
           end
           // MRET and everything else: illegal.
         end else if (funct3 == 3'd4) begin
+          // Operands as the reference reports them: HLV reads rs1, HSV rs1 and rs2.
           if ((insn_i & MASK_HLV) == MATCH_HLV_B  || (insn_i & MASK_HLV) == MATCH_HLV_BU ||
               (insn_i & MASK_HLV) == MATCH_HLV_H  || (insn_i & MASK_HLV) == MATCH_HLV_HU ||
               (insn_i & MASK_HLV) == MATCH_HLVX_HU || (insn_i & MASK_HLV) == MATCH_HLV_W ||
-              (insn_i & MASK_HLV) == MATCH_HLVX_WU ||
-              (insn_i & MASK_HSV) == MATCH_HSV_B  || (insn_i & MASK_HSV) == MATCH_HSV_H ||
-              (insn_i & MASK_HSV) == MATCH_HSV_W) begin
-            cls_o = CLS_HVIRT;
+              (insn_i & MASK_HLV) == MATCH_HLVX_WU) begin
+            cls_o      = CLS_HVIRT;
+            uses_rs1_o = 1'b1;
+          end else if ((insn_i & MASK_HSV) == MATCH_HSV_B || (insn_i & MASK_HSV) == MATCH_HSV_H ||
+                       (insn_i & MASK_HSV) == MATCH_HSV_W) begin
+            cls_o      = CLS_HVIRT;
+            uses_rs1_o = 1'b1;
+            uses_rs2_o = 1'b1;
           end
           // HLV.WU, HLV.D, HSV.D (RV64 only) and the rest: illegal.
         end else begin
