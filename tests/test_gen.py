@@ -138,6 +138,17 @@ def test_timers_flag():
     assert words_equal(generate(6, Knobs(instructions=800, weights={"timer": 30})), WFI) > 0
 
 
+def test_paging_flag():
+    def satp_writes(program):
+        return sum(decode(w).name == "csrrw" and decode(w).csr == 0x180 for _, w in words(program))
+    off = generate(6, Knobs(paging=False))
+    on = generate(6, Knobs(instructions=800, weights={"paging": 30}))
+    assert satp_writes(off) == 0 and len(off.segments) == 3
+    assert satp_writes(on) > 0 and len(on.segments) == 4
+    page_faults = {t.cause for t in on.expected_traps[0]} & {12, 13, 15}
+    assert page_faults, "a paging-heavy program should expect page faults"
+
+
 def test_vcpus_knob_gives_each_hart_a_stream():
     program = generate(9, Knobs(vcpus=3))
     assert len(program.expected_traps) == 3 and program.run_options["vcpus"] == 3
@@ -166,6 +177,7 @@ def words_equal(program, word):
     (Knobs(data_pages=0), "data pages"),
     (Knobs(check_rate=1.5), "check rate"),
     (Knobs(vcpus=0), "vcpus"),
+    (Knobs(vcpus=8, data_pages=200), "vcpus x data pages"),
     (Knobs(break_check=-1), "break check"),
 ])
 def test_bad_knobs_are_rejected(knobs, message):
@@ -222,6 +234,13 @@ def test_generated_program_passes_on_the_reference(seed, tmp_path):
     result = run_on_reference(program, tmp_path)
     assert (result.status, result.exit_status) == ("pass", 0), (
         f"seed {seed} ({' '.join(program.vmm_args)}): {result.message}\n{result.details}")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_paging_heavy_program_passes_on_the_reference(seed, tmp_path):
+    program = generate(seed, Knobs(instructions=200, weights={"paging": 20}))
+    result = run_on_reference(program, tmp_path)
+    assert result.exit_status == 0, f"seed {seed}: {result.message}\n{result.details}"
 
 
 @pytest.mark.parametrize("seed", [0, 1])

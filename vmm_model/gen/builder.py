@@ -15,7 +15,7 @@ from vmm_model.isa import Instr
 
 from .asm import Assembler
 from .knobs import Knobs
-from .model import PRIV_VS, SSTATUS_SPP, Model
+from .model import PRIV_VS, SSTATUS_SPP, STORE, Model
 
 ZERO, RA, SP, GP, TP = 0, 1, 2, 3, 4
 T0, T1, T2, T3 = 5, 6, 7, 28
@@ -61,6 +61,7 @@ class Builder:
         self.stored: set[int] = set()               # word addresses stores touched
         self._recording: list[tuple[Instr, int]] | None = None
         self.class_counts: dict[str, int] = {}
+        self.page_tables = None                     # paging.PageTables when paging is on
 
     # -- emitting and executing -------------------------------------------------------
     def do(self, name: str, **fields: int) -> tuple[Instr, int]:
@@ -97,8 +98,10 @@ class Builder:
         if ins.rd and (ins.name not in ("sb", "sh", "sw") and not ins.name.startswith("b")):
             self.dirty.add(ins.rd)
         if ins.name in ("sb", "sh", "sw"):
-            addr = (self.model.x[ins.rs1] + ins.imm) & ~3 & 0xFFFF_FFFF
-            self.stored.add(addr)
+            # Remember the physical word: the ending reads it back with vsatp Bare.
+            pa = self.model.physical((self.model.x[ins.rs1] + ins.imm) & 0xFFFF_FFFF, STORE)
+            if isinstance(pa, int) and self.model.in_data(pa & ~3, 4):
+                self.stored.add(pa & ~3)
 
     def expect_trap(self, epc: int, cause: int, tval: int, resume: int | None = None,
                     clear: int = 0, set_bits: int = 0) -> None:

@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vcpus", type=int, default=defaults.vcpus, metavar="N",
                         help="harts, each with its own stream (default 1)")
     for flag, help_text in (("vu", "VS<->VU switches"), ("timers", "Sstc timer, WFI, timer interrupt"),
+                            ("paging", "VS-stage Sv32 sections with random page tables"),
                             ("vary-vmm", "let the seed pick VMM options (quantum, contexts, swap)")):
         parser.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction,
                             default=getattr(defaults, flag.replace("-", "_")), help=help_text)
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def knobs_from(args: argparse.Namespace) -> Knobs:
     return Knobs(instructions=args.instructions, weights=dict(args.weight),
                  data_pages=args.data_pages, check_rate=args.check_rate, loop_max=args.loop_max,
-                 vu=args.vu, timers=args.timers, vcpus=args.vcpus, vary_vmm=args.vary_vmm,
+                 vu=args.vu, timers=args.timers, paging=args.paging, vcpus=args.vcpus, vary_vmm=args.vary_vmm,
                  break_check=args.break_check, break_trap=args.break_trap).validate()
 
 

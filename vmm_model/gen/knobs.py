@@ -25,8 +25,9 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "sbi": 1,          # SBI calls whose return values are checked
     "vu": 1,           # switch to VU (SRET), run there, come back with ecall (cause 8)
     "timer": 1,        # Sstc stimecmp + WFI, then the timer interrupt taken at a known point
+    "paging": 2,       # a VS-stage Sv32 section: random PTEs, page faults 12/13/15, SFENCE.VMA
 })
-FEATURE_CLASSES = {"vu": "vu", "timer": "timers"}   # class -> the enable flag it needs
+FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "paging": "paging"}   # class -> the enable flag it needs
 MAX_INSTRUCTIONS = 200_000
 
 
@@ -44,6 +45,7 @@ class Knobs:
     loop_max: int = 4                # most iterations of a generated loop
     vu: bool = True                  # VS <-> VU switches
     timers: bool = True              # Sstc timer + WFI + timer interrupt
+    paging: bool = True              # VS-stage Sv32 sections with random page tables
     vcpus: int = 1                   # harts; each runs its own stream, hart 0 ends the run
     vary_vmm: bool = True            # the seed also picks VMM options (quantum, contexts, swap budget)
     # Test-only: the index of one self-check / expected trap to get deliberately
@@ -70,6 +72,9 @@ class Knobs:
             raise KnobError(f"loop max must be 1..64, got {self.loop_max}")
         if not 1 <= self.vcpus <= MAX_HARTS:
             raise KnobError(f"vcpus must be 1..{MAX_HARTS}, got {self.vcpus}")
+        if self.vcpus * self.data_pages > MAX_DATA_PAGES:
+            raise KnobError(f"vcpus x data pages must be at most {MAX_DATA_PAGES}, "
+                            f"got {self.vcpus} x {self.data_pages}")
         for name in ("break_check", "break_trap"):
             value = getattr(self, name)
             if value is not None and value < 0:

@@ -23,6 +23,7 @@ from vmm_model.isa import Instr
 M32 = 0xFFFF_FFFF
 INT_MIN = 0x8000_0000
 PRIV_VU, PRIV_VS = 0, 1
+FETCH, LOAD, STORE = 0, 1, 2
 
 SSTATUS_SIE = 1 << 1
 SSTATUS_SPIE = 1 << 5
@@ -35,7 +36,7 @@ CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SSCRATCH = 0x100, 0x104, 0x105, 0x140
 CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SIP, CSR_SATP = 0x141, 0x142, 0x143, 0x144, 0x180
 CSR_STIMECMP, CSR_STIMECMPH = 0x14D, 0x15D
 # The S CSRs generated code may touch from VS (they reach the VS copies).
-S_CSRS = (CSR_SSTATUS, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE, CSR_STVAL)
+S_CSRS = (CSR_SSTATUS, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SATP)
 COUNTERS = (0xC00, 0xC01, 0xC02, 0xC80, 0xC81, 0xC82)      # cycle/time/instret (+h)
 # Reachable from V=1 by their own addresses only as a virtual instruction (the VMM
 # injects it back as an illegal instruction): VS CSRs and hypervisor CSRs.
@@ -119,10 +120,17 @@ class Model:
         self.known = [True] + [False] * 31
         self.data_base = data_base
         self.mem = bytearray(data)
+        # Further memory the generated code reads or writes besides its data pages
+        # (the VS page tables): base -> bytes.
+        self.regions: dict[int, bytearray] = {data_base: self.mem}
         self.priv = PRIV_VS
+        # VS-stage translation: None while vsatp is Bare, else a function
+        # (va, access, model) -> physical address or Trap (see paging.py).
+        self.translate = None
         # VS CSRs: value, or None while unknown (before the first trap or write).
         self.csr: dict[int, int | None] = {CSR_SSTATUS: 0, CSR_SSCRATCH: None, CSR_SEPC: None,
-                                           CSR_SCAUSE: None, CSR_STVAL: None, CSR_STVEC: None}
+                                           CSR_SCAUSE: None, CSR_STVAL: None, CSR_STVEC: None,
+                                           CSR_SATP: 0}
 
     # -- registers ------------------------------------------------------------------
     def set(self, reg: int, value: int | None) -> None:
@@ -135,16 +143,30 @@ class Model:
         return self.x[reg]
 
     # -- memory ---------------------------------------------------------------------
+    def _region(self, addr: int, size: int) -> tuple[bytearray, int] | None:
+        for base, data in self.regions.items():
+            if base <= addr and addr + size <= base + len(data):
+                return data, addr - base
+        return None
+
     def in_data(self, addr: int, size: int) -> bool:
         return self.data_base <= addr and addr + size <= self.data_base + len(self.mem)
 
     def load(self, addr: int, size: int) -> int:
-        offset = addr - self.data_base
-        return int.from_bytes(self.mem[offset:offset + size], "little")
+        found = self._region(addr, size)
+        assert found, f"the model has no memory at {addr:#x}"
+        data, offset = found
+        return int.from_bytes(data[offset:offset + size], "little")
 
     def store(self, addr: int, size: int, value: int) -> None:
-        offset = addr - self.data_base
-        self.mem[offset:offset + size] = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+        found = self._region(addr, size)
+        assert found, f"the model has no memory at {addr:#x}"
+        data, offset = found
+        data[offset:offset + size] = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+
+    def physical(self, va: int, access: int) -> int | Trap:
+        """The address an access reaches (VS-stage translation when vsatp is Sv32)."""
+        return va if self.translate is None else self.translate(va, access, self)
 
     # -- traps ----------------------------------------------------------------------
     def enter_trap(self, cause: int, tval: int, resume: int, clear: int, set_bits: int) -> None:
@@ -180,7 +202,10 @@ class Model:
             addr = (self.value(ins.rs1) + ins.imm) & M32
             if addr % size:
                 return Trap(platform.EXC_LOAD_MISALIGNED, addr)
-            value = self.load(addr, size)
+            pa = self.physical(addr, LOAD)
+            if isinstance(pa, Trap):
+                return pa
+            value = self.load(pa, size)
             if signed and value >> (8 * size - 1):
                 value -= 1 << (8 * size)
             self.set(ins.rd, value)
@@ -189,7 +214,12 @@ class Model:
             addr = (self.value(ins.rs1) + ins.imm) & M32
             if addr % size:
                 return Trap(platform.EXC_STORE_MISALIGNED, addr)
-            self.store(addr, size, self.value(ins.rs2))
+            pa = self.physical(addr, STORE)
+            if isinstance(pa, Trap):
+                return pa
+            self.store(pa, size, self.value(ins.rs2))
+        elif name == "sfence.vma" and self.priv == PRIV_VU:
+            return Trap(platform.EXC_ILLEGAL, ins.word)   # virtual instruction, injected
         elif name in FENCES:
             pass
         elif name.startswith("csr"):
@@ -245,6 +275,6 @@ class Model:
             return value & SSTATUS_WRITABLE
         if csr == CSR_SEPC:
             return value & ~3 & M32           # IALIGN = 32: sepc[1:0] are always 0
-        if csr == CSR_SSCRATCH:
+        if csr in (CSR_SSCRATCH, CSR_SATP):      # satp is written, never read back
             return value & M32
         raise ValueError(f"the generator does not write CSR {csr:#x}")

@@ -4,9 +4,10 @@ Code layout: the trap handler, fail and stop come first (so every later jump
 to them is backwards and resolved at once), then ``_start`` (the entry), which
 sends each vCPU by its id (a0) to its own stream.  Every hart's stream sets up
 its control block and registers, runs the weighted items, checks every
-register it can predict and that all its expected traps came, and ends: a
-secondary hart marks itself done and stops (SBI HSM); hart 0 waits for them
-all and passes (SBI SRST, reason 0).
+register it can predict and that all its expected traps came, and ends by
+marking itself done: the last hart to finish passes the run (SBI SRST,
+reason 0), the others stop (SBI HSM hart_stop).  Any failed check ends the
+run at once (SRST, reason 1).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from . import layout
 from .asm import Assembler
 from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
 from .knobs import Knobs
+from .paging import PageTables
 from .skeleton import (PASS_LABEL, STOP_LABEL, emit_ending, emit_fail_and_stop, emit_handler,
                        emit_pass, emit_startup)
 from .streams import emit_body
@@ -69,6 +71,7 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
     table_addr = layout.TABLES_BASE
     builders: list[Builder] = []
     trap_index = 0
+    page_tables = bytearray()
     for hart, label in enumerate(hart_labels):
         hart_rng = random.Random(rng.getrandbits(64))
         hart_data = hart_rng.randbytes(page_bytes)
@@ -76,21 +79,15 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
                     layout.CTRL_BASE + hart * layout.CTRL_STRIDE)
         builders.append(b)
+        if knobs.paging:
+            b.page_tables = PageTables(b, knobs.vcpus * knobs.data_pages)
+            page_tables += b.page_tables.initial
         asm.place(label)
         emit_startup(b)
         emit_body(b)
         table_end = table_addr + len(b.traps) * layout.ENTRY_SIZE
         emit_ending(b, table_end)
-        if hart == 0:
-            for other in range(1, knobs.vcpus):    # wait until every other hart is done
-                asm.li(T0, layout.CTRL_BASE + other * layout.CTRL_STRIDE + layout.CTRL_DONE)
-                asm.emit("lw", rd=T1, rs1=T0, imm=0)
-                asm.emit("beq", rs1=T1, rs2=0, imm=-4)
-            asm.emit_to("jal", PASS_LABEL, rd=0)
-        else:
-            asm.emit("addi", rd=T1, rs1=0, imm=1)
-            asm.emit("sw", rs1=TP, rs2=T1, imm=layout.CTRL_DONE)
-            asm.emit_to("jal", STOP_LABEL, rd=0)
+        _emit_hart_end(asm, hart, knobs.vcpus)
         struct.pack_into("<I", ctrl, hart * layout.CTRL_STRIDE + layout.CTRL_CURSOR, table_addr)
         for trap in b.traps:
             tval = trap.tval ^ 1 if knobs.break_trap == trap_index else trap.tval
@@ -109,6 +106,9 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         Segment(layout.CTRL_BASE, layout.CTRL_BASE, bytes(ctrl + tables), len(ctrl) + len(tables),
                 PF_R | PF_W),
     ]
+    if page_tables:
+        segments.append(Segment(layout.PT_BASE, layout.PT_BASE, bytes(page_tables), len(page_tables),
+                                PF_R | PF_W))
     symbols = {name: asm.labels[name] for name in asm.labels if not name.startswith(".")}
     symbols.update({"trap_tables": layout.TABLES_BASE, "data": layout.DATA_BASE,
                     # The data pages as they end: a signature the RTL run must reproduce.
@@ -125,6 +125,25 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         expected_traps=[b.traps for b in builders],
         intended_illegal=set().union(*(b.intended_illegal for b in builders)),
         class_counts=counts, checks=sum(b.checks for b in builders))
+
+
+def _emit_hart_end(asm: Assembler, hart: int, harts: int) -> None:
+    """Mark this hart done; the last one to finish passes the run, the others stop.
+
+    No hart spins waiting for another (that would burn the instruction budget
+    while the other sleeps in WFI).  The store comes before the loads and one
+    pipeline runs one vCPU at a time, so at least one hart sees every flag set.
+    """
+    asm.emit("addi", rd=T1, rs1=0, imm=1)
+    asm.emit("sw", rs1=TP, rs2=T1, imm=layout.CTRL_DONE)
+    asm.emit("fence", imm=0x33)                      # fence rw,rw
+    for other in range(harts):
+        if other != hart:
+            asm.li(T0, layout.CTRL_BASE + other * layout.CTRL_STRIDE + layout.CTRL_DONE)
+            asm.emit("lw", rd=T1, rs1=T0, imm=0)
+            asm.emit("bne", rs1=T1, rs2=0, imm=8)
+            asm.emit_to("jal", STOP_LABEL, rd=0)
+    asm.emit_to("jal", PASS_LABEL, rd=0)
 
 
 def _vmm_options(rng: random.Random, seed: int, knobs: Knobs) -> dict[str, int | None]:

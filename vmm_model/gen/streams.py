@@ -10,6 +10,7 @@ from __future__ import annotations
 from vmm_model import platform
 from vmm_model.vmm import sbi
 
+from .paging import item_paging
 from .builder import (A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
 from .model import (ALU_RR, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
                     CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, COUNTERS, ILLEGAL_CSRS,
@@ -200,7 +201,7 @@ def item_loop(b: Builder) -> None:
     asm.place(top)
     b.start_recording()
     for _ in range(rng.randint(1, 5)):
-        _simple_item(b, allow_traps=rng.random() < 0.5)()
+        simple_item(b, allow_traps=rng.random() < 0.5)()
     b.do("addi", rd=counter, rs1=counter, imm=-1)
     body = b.stop_recording()
     name, rs1, rs2 = rng.choice((("bne", counter, ZERO), ("blt", ZERO, counter),
@@ -392,7 +393,7 @@ def item_vu(b: Builder) -> None:
         elif kind < 0.25:
             _vu_forbidden(b)
         else:
-            _simple_item(b, allow_traps=True)()
+            simple_item(b, allow_traps=True)()
         b.check_dirty()
     _, pc = asm.emit("ecall")
     b.body_instructions += 1
@@ -470,10 +471,10 @@ SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": it
           "illegal": item_illegal, "virtual": item_virtual, "ebreak": item_ebreak}
 TRAPPING = ("misaligned", "illegal", "virtual", "ebreak")
 ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
-         "sbi": item_sbi, "vu": item_vu, "timer": item_timer}
+         "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "paging": item_paging}
 
 
-def _simple_item(b: Builder, allow_traps: bool):
+def simple_item(b: Builder, allow_traps: bool):
     """A straight-line item (for loop bodies and VU code), by the knobs' weights."""
     names = [n for n in SIMPLE if b.knobs.weight(n) and (allow_traps or n not in TRAPPING)]
     if not b.in_vs:
