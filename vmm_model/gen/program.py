@@ -2,7 +2,9 @@
 
 Code layout: the trap handler, fail and stop come first (so every later jump
 to them is backwards and resolved at once), then ``_start`` (the entry), which
-sends each vCPU by its id (a0) to its own stream.  Every hart's stream sets up
+sends vCPU 0 to its stream and stops every other vCPU; vCPU 0 then starts
+each of them at its own stream with SBI HSM hart_start (the started hart first
+checks the a0 = hartid and a1 = opaque it was given).  Every hart's stream sets up
 its control block and registers, runs the weighted items, checks every
 register it can predict and that all its expected traps came, and ends by
 marking itself done: the last hart to finish passes the run (SBI SRST,
@@ -23,8 +25,8 @@ from .asm import Assembler
 from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
 from .knobs import Knobs
 from .paging import PageTables
-from .skeleton import (PASS_LABEL, STOP_LABEL, emit_ending, emit_fail_and_stop, emit_handler,
-                       emit_pass, emit_startup)
+from .skeleton import (PASS_LABEL, STOP_LABEL, emit_check_start_state, emit_ending,
+                       emit_fail_and_stop, emit_handler, emit_pass, emit_start_harts, emit_startup)
 from .streams import emit_body
 
 ENTRY_LABEL = "_start"
@@ -58,21 +60,16 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
     emit_fail_and_stop(asm)
     entry = asm.place(ENTRY_LABEL)
     hart_labels = [asm.new_label("hart") for _ in range(knobs.vcpus)]
-    for hart, label in enumerate(hart_labels):
-        asm.li(T0, hart)
-        asm.emit("bne", rs1=A0, rs2=T0, imm=8)
-        asm.emit_to("jal", label, rd=0)
-    asm.emit_to("jal", STOP_LABEL, rd=0)       # a vCPU this program has no stream for
+    # vCPU 0 runs; any other stops and waits for vCPU 0 to start it (SBI HSM).
+    asm.emit("bne", rs1=A0, rs2=0, imm=8)
+    asm.emit_to("jal", hart_labels[0], rd=0)
+    asm.emit_to("jal", STOP_LABEL, rd=0)
 
     page_bytes = knobs.data_pages * 4096
     data = bytearray()
-    ctrl = bytearray(layout.TABLES_BASE - layout.CTRL_BASE)
-    tables = bytearray()
-    table_addr = layout.TABLES_BASE
-    builders: list[Builder] = []
-    trap_index = 0
     page_tables = bytearray()
-    for hart, label in enumerate(hart_labels):
+    builders: list[Builder] = []
+    for hart in range(knobs.vcpus):
         hart_rng = random.Random(rng.getrandbits(64))
         hart_data = hart_rng.randbytes(page_bytes)
         data += hart_data
@@ -82,8 +79,23 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         if knobs.paging:
             b.page_tables = PageTables(b, knobs.vcpus * knobs.data_pages)
             page_tables += b.page_tables.initial
-        asm.place(label)
+
+    ctrl = bytearray(layout.TABLES_BASE - layout.CTRL_BASE)
+    tables = bytearray()
+    table_addr = layout.TABLES_BASE
+    trap_index = 0
+    starts: list[tuple[int, int, int]] = []        # (hart, entry, opaque) for vCPU 0 to start
+    # Secondary harts first, so vCPU 0 knows their entry addresses when it starts them.
+    for hart in [*range(1, knobs.vcpus), 0]:
+        b = builders[hart]
+        asm.place(hart_labels[hart])
+        if hart:
+            opaque = b.rng.getrandbits(32)
+            starts.append((hart, asm.pc, opaque))
+            emit_check_start_state(asm, hart, opaque)
         emit_startup(b)
+        if hart == 0:
+            emit_start_harts(b, starts)
         emit_body(b)
         table_end = table_addr + len(b.traps) * layout.ENTRY_SIZE
         emit_ending(b, table_end)

@@ -11,7 +11,7 @@ fails as well.
 """
 from __future__ import annotations
 
-from vmm_model.vmm.sbi import EXT_HSM, EXT_SRST
+from vmm_model.vmm.sbi import EXT_HSM, EXT_SRST, SBI_ERR_ALREADY_AVAILABLE
 
 from . import layout
 from .asm import Assembler
@@ -22,7 +22,8 @@ HANDLER_LABEL = "trap_handler"
 STOP_LABEL = "stop_hart"
 PASS_LABEL = "pass"
 SRST_SHUTDOWN = 0
-HSM_HART_STOP = 1
+HSM_HART_START, HSM_HART_STOP = 0, 1
+A2 = 12
 
 
 def emit_handler(asm: Assembler) -> None:
@@ -91,6 +92,40 @@ def emit_startup(b: Builder) -> None:
         if reg not in RESERVED:
             value = b.random_value()
             asm.li(reg, value)
+            model.set(reg, value)
+
+
+def emit_check_start_state(asm: Assembler, hart: int, opaque: int) -> None:
+    """A hart started by SBI HSM hart_start gets a0 = its id and a1 = the opaque value."""
+    for reg, value in ((A0, hart), (A1, opaque)):
+        asm.li(T0, value)
+        asm.emit("beq", rs1=reg, rs2=T0, imm=8)
+        asm.emit_to("jal", FAIL_LABEL, rd=0)
+
+
+def emit_start_harts(b: Builder, starts: list[tuple[int, int, int]]) -> None:
+    """vCPU 0 starts every other hart at its stream (SBI HSM hart_start).
+
+    A hart that has not yet reached its own hart_stop answers ALREADY_AVAILABLE:
+    try again (how often depends on scheduling, so nothing is checked about it).
+    Any other answer but SUCCESS fails the run.
+    """
+    asm, model = b.asm, b.model
+    for hart, entry, opaque in starts:
+        again = asm.new_label("hart_start")
+        asm.place(again)
+        asm.li(A7, EXT_HSM)
+        asm.li(A6, HSM_HART_START)
+        asm.li(A0, hart)
+        asm.li(A1, entry)
+        asm.li(A2, opaque)
+        asm.emit("ecall")
+        asm.li(T0, SBI_ERR_ALREADY_AVAILABLE)
+        asm.emit_to("beq", again, rs1=A0, rs2=T0)
+        asm.emit("beq", rs1=A0, rs2=0, imm=8)
+        asm.emit_to("jal", FAIL_LABEL, rd=0)
+        for reg, value in ((A7, EXT_HSM), (A6, HSM_HART_START), (A0, 0), (A1, None),
+                           (A2, opaque), (T0, SBI_ERR_ALREADY_AVAILABLE & 0xFFFF_FFFF)):
             model.set(reg, value)
 
 
