@@ -14,6 +14,7 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "load": 5,         # aligned loads from the data pages
     "store": 5,        # aligned stores to the data pages
     "misaligned": 2,   # misaligned loads/stores -> delegated causes 4/6
+    "mmio": 1,         # UART THR/LSR (MMIO emulation), unmapped addresses -> injected 5/7
     "branch": 4,       # forward branches, taken and not taken
     "jump": 2,         # jal/jalr forward, and jumps to misaligned targets (cause 0)
     "loop": 2,         # bounded backward loops

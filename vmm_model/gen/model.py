@@ -24,6 +24,8 @@ M32 = 0xFFFF_FFFF
 INT_MIN = 0x8000_0000
 PRIV_VU, PRIV_VS = 0, 1
 FETCH, LOAD, STORE = 0, 1, 2
+UART_LSR = 5
+UART_LSR_IDLE = 0x60          # THRE | TEMT
 
 SSTATUS_SIE = 1 << 1
 SSTATUS_SPIE = 1 << 5
@@ -164,6 +166,22 @@ class Model:
         data, offset = found
         data[offset:offset + size] = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
 
+    def is_memory(self, pa: int, size: int) -> bool:
+        if self._region(pa, size):
+            return True
+        if platform.RAM_BASE <= pa < platform.RAM_BASE + platform.DEFAULT_RAM_SIZE:
+            raise ValueError(f"generated code reaches guest RAM at {pa:#x} outside its regions")
+        return False
+
+    def _device(self, pa: int, va: int, size: int, access: int, rd: int) -> Trap | None:
+        """Outside RAM: the UART (emulated by the VMM), or nothing (an injected access fault)."""
+        if platform.UART_BASE <= pa < platform.UART_BASE + platform.UART_SIZE and size == 1:
+            if access == LOAD:
+                # LSR: transmitter always empty (THRE | TEMT), never input; other registers read 0.
+                self.set(rd, UART_LSR_IDLE if pa == platform.UART_BASE + UART_LSR else 0)
+            return None
+        return Trap(platform.EXC_LOAD_ACCESS if access == LOAD else platform.EXC_STORE_ACCESS, va)
+
     def physical(self, va: int, access: int) -> int | Trap:
         """The address an access reaches (VS-stage translation when vsatp is Sv32)."""
         return va if self.translate is None else self.translate(va, access, self)
@@ -205,6 +223,8 @@ class Model:
             pa = self.physical(addr, LOAD)
             if isinstance(pa, Trap):
                 return pa
+            if not self.is_memory(pa, size):
+                return self._device(pa, addr, size, LOAD, ins.rd)
             value = self.load(pa, size)
             if signed and value >> (8 * size - 1):
                 value -= 1 << (8 * size)
@@ -217,6 +237,8 @@ class Model:
             pa = self.physical(addr, STORE)
             if isinstance(pa, Trap):
                 return pa
+            if not self.is_memory(pa, size):
+                return self._device(pa, addr, size, STORE, 0)
             self.store(pa, size, self.value(ins.rs2))
         elif name == "sfence.vma" and self.priv == PRIV_VU:
             return Trap(platform.EXC_ILLEGAL, ins.word)   # virtual instruction, injected

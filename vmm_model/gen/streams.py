@@ -14,7 +14,7 @@ from .paging import item_paging
 from .builder import (A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
 from .model import (ALU_RR, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
                     CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, COUNTERS, ILLEGAL_CSRS,
-                    PRIV_VS, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE,
+                    PRIV_VS, UART_LSR, UART_LSR_IDLE, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE,
                     VIRTUAL_CSRS, s32)
 
 M32 = 0xFFFF_FFFF
@@ -117,6 +117,34 @@ def item_store(b: Builder, aligned: bool = True) -> None:
     value = b.corner_source(0.2)
     base, offset = _base_for(b, _address(b, size, aligned), avoid=(value,))
     b.do(name, rs1=base, rs2=value, imm=offset)
+
+
+def item_mmio(b: Builder) -> None:
+    """The UART (an MMIO exit the VMM emulates) and unmapped addresses (an injected access fault)."""
+    rng = b.rng
+    pick = rng.random()
+    base = b.dest(allow_zero=False)
+    if pick < 0.3:                                   # a character to THR
+        char = b.dest(allow_zero=False, avoid=(base,))
+        b.li(char, rng.choice(b"0123456789abcdefghijklmnopqrstuvwxyz"))
+        b.li(base, platform.UART_BASE)
+        b.do("sb", rs1=base, rs2=char, imm=0)
+    elif pick < 0.6:                                 # LSR: THRE | TEMT
+        b.li(base, platform.UART_BASE + UART_LSR - 1)
+        rd = b.dest_or(base, 0.3)
+        b.do(rng.choice(("lb", "lbu")), rd=rd, rs1=base, imm=1)
+        b.do("andi", rd=rd, rs1=rd, imm=UART_LSR_IDLE)
+    else:                                            # nothing there: access fault 5 / 7
+        name = rng.choice(("lb", "lbu", "lh", "lhu", "lw", "sb", "sh", "sw"))
+        size = {"b": 1, "h": 2, "w": 4}[name[1]]
+        addr = rng.choice((rng.randrange(0x1000, 0x0FFF_F000), rng.randrange(0x2000_0000, 0x7FFF_0000),
+                           platform.UART_BASE + 0x1000, 0xFFFF_F000))
+        addr -= addr % size
+        b.li(base, addr)
+        if name[0] == "s":
+            b.do(name, rs1=base, rs2=b.source(), imm=0)
+        else:
+            b.do(name, rd=b.dest(), rs1=base, imm=0)
 
 
 def item_misaligned(b: Builder) -> None:
@@ -479,9 +507,10 @@ def item_timer(b: Builder) -> None:
 # -- selection ------------------------------------------------------------------------
 
 SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": item_store,
+          "mmio": item_mmio,
           "misaligned": item_misaligned, "csr": item_csr, "fence": item_fence,
           "illegal": item_illegal, "virtual": item_virtual, "ebreak": item_ebreak}
-TRAPPING = ("misaligned", "illegal", "virtual", "ebreak")
+TRAPPING = ("misaligned", "illegal", "virtual", "ebreak", "mmio")
 ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
          "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "paging": item_paging}
 
