@@ -19,7 +19,7 @@ from .model import PRIV_VS, SSTATUS_SPP, STORE, Model
 
 ZERO, RA, SP, GP, TP = 0, 1, 2, 3, 4
 T0, T1, T2, T3 = 5, 6, 7, 28
-A0, A1, A6, A7 = 10, 11, 16, 17
+A0, A1, A2, A6, A7 = 10, 11, 12, 16, 17
 # gp points into the data pages, tp at this hart's control block: never random.
 RESERVED = frozenset((ZERO, GP, TP))
 GP_OFFSET = 2048     # gp = data base + 2048, so gp-relative offsets reach the first 4 KiB

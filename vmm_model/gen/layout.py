@@ -12,6 +12,7 @@ TEXT_BASE = platform.RAM_BASE                 # code; the ELF entry is its first
 TEXT_LIMIT = TEXT_BASE + (4 << 20)
 DATA_BASE = platform.RAM_BASE + (4 << 20)     # the random data pages loads and stores use
 MAX_DATA_PAGES = 1024                         # 4 MiB
+MESSAGE_SIZE = 64     # each hart's data starts with printable text (SBI DBCN writes print it)
 CTRL_BASE = platform.RAM_BASE + (8 << 20)     # per-hart trap bookkeeping + expected-trap tables
 PT_BASE = platform.RAM_BASE + (12 << 20)      # VS-stage page tables (paging feature)
 PT_LIMIT = platform.RAM_BASE + (16 << 20)

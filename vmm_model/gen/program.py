@@ -71,7 +71,9 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
     builders: list[Builder] = []
     for hart in range(knobs.vcpus):
         hart_rng = random.Random(rng.getrandbits(64))
-        hart_data = hart_rng.randbytes(page_bytes)
+        message = bytes(hart_rng.choice(b"abcdefghijklmnopqrstuvwxyz0123456789 ")
+                        for _ in range(layout.MESSAGE_SIZE - 1)) + b"\n"
+        hart_data = message + hart_rng.randbytes(page_bytes - layout.MESSAGE_SIZE)
         data += hart_data
         b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
                     layout.CTRL_BASE + hart * layout.CTRL_STRIDE)

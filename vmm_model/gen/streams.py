@@ -10,8 +10,9 @@ from __future__ import annotations
 from vmm_model import platform
 from vmm_model.vmm import sbi
 
+from . import layout
 from .paging import item_paging
-from .builder import (A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
+from .builder import (A0, A1, A2, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
 from .model import (ALU_RR, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
                     CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, COUNTERS, ILLEGAL_CSRS,
                     PRIV_VS, UART_LSR, UART_LSR_IDLE, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE,
@@ -80,11 +81,12 @@ def _rr(b: Builder, name: str, corner: float) -> None:
 
 def _address(b: Builder, size: int, aligned: bool) -> int:
     while True:
-        addr = b.data_base + b.rng.randrange(0, b.data_size - size + 1)
+        # (The message area at the start stays printable for SBI DBCN writes.)
+        addr = b.data_base + b.rng.randrange(layout.MESSAGE_SIZE, b.data_size - size + 1)
         if b.rng.random() < 0.1:                    # next to a page boundary
             page = b.data_base + 4096 * b.rng.randrange(max(1, b.data_size // 4096))
             addr = page + b.rng.choice((-2, -1, 0, 1, 2, 4094, 4095))
-            if not b.model.in_data(addr, size):
+            if not b.model.in_data(addr, size) or addr < b.data_base + layout.MESSAGE_SIZE:
                 continue
         if aligned:
             addr -= addr % size
@@ -374,9 +376,19 @@ def item_sbi(b: Builder) -> None:
         hart = rng.choice((b.hart, b.knobs.vcpus, 63))
         eid, fid, args = sbi.EXT_HSM, 2, (hart,)
         answer = (0, 0) if hart == b.hart else (sbi.SBI_ERR_INVALID_PARAM, None)
-    elif pick < 0.9:
+    elif pick < 0.85:
         eid, fid, args = sbi.EXT_SRST, 0, (rng.choice((3, 0xEFFF_FFFF, 0x1000)), 0)
         answer = (sbi.SBI_ERR_INVALID_PARAM, None)
+    elif pick < 0.9:
+        # DBCN write of a few data bytes (a guest-physical buffer), or of a buffer outside RAM.
+        length = rng.randint(0, 8)
+        if rng.random() < 0.75:
+            text = b.data_base + rng.randrange(layout.MESSAGE_SIZE - 8)   # printable bytes
+            eid, fid, args = sbi.EXT_DBCN, 0, (length, text, 0)
+            answer = (0, length)
+        else:
+            eid, fid, args = sbi.EXT_DBCN, 0, (length + 1, 0x2000_0000, 0)
+            answer = (sbi.SBI_ERR_INVALID_PARAM, None)
     else:
         eid, fid, args = sbi.EXT_DBCN, 2, (rng.choice(b"0123456789abcdef"),)
         answer = (0, None)
@@ -384,7 +396,7 @@ def item_sbi(b: Builder) -> None:
             eid, fid, legacy = sbi.LEGACY_PUTCHAR, 0, True
     b.li(A7, eid)
     b.li(A6, fid)
-    for reg, value in zip((A0, A1), args):
+    for reg, value in zip((A0, A1, A2), args):
         b.li(reg, value)
     b.asm.emit("ecall")
     b.body_instructions += 1
