@@ -2,7 +2,12 @@
 
 Branches and jumps to a label that is not placed yet are emitted as a
 placeholder and patched by ``finish``; everything else is encoded at once.
-``li`` and ``la`` expand as GNU as does (addi, or lui + addi).
+``li`` expands as GNU as does (addi, or lui + addi).
+
+``bias`` is added to every address the assembler reports (``pc``, labels):
+code emitted while it is nonzero runs at a different virtual address than
+where it is loaded (an alias mapping); branches are pc-relative, so the words
+do not change.
 """
 from __future__ import annotations
 
@@ -26,11 +31,18 @@ class Assembler:
         self.base = base
         self.words: list[int] = []
         self.labels: dict[str, int] = {}
-        self._fixups: list[tuple[int, str, dict, str]] = []
+        self._fixups: list[tuple[int, int, str, dict, str]] = []
         self._serial = 0
+        self.bias = 0
 
     @property
     def pc(self) -> int:
+        """The address the next instruction runs at."""
+        return (self.base + 4 * len(self.words) + self.bias) & M32
+
+    @property
+    def load_address(self) -> int:
+        """Where the next instruction is in the program image."""
         return self.base + 4 * len(self.words)
 
     def new_label(self, stem: str = "L") -> str:
@@ -62,7 +74,7 @@ class Assembler:
         if label in self.labels:
             self.words.append(encode(name, imm=self.labels[label] - pc, **fields))
         else:
-            self._fixups.append((len(self.words), name, fields, label))
+            self._fixups.append((len(self.words), pc, name, fields, label))
             self.words.append(0)
         return pc
 
@@ -83,10 +95,9 @@ class Assembler:
         return [self.emit("lui", rd=rd, imm=upper), self.emit("addi", rd=rd, rs1=rd, imm=lower)]
 
     def finish(self) -> bytes:
-        for index, name, fields, label in self._fixups:
+        for index, pc, name, fields, label in self._fixups:
             if label not in self.labels:
                 raise ValueError(f"label {label} was never placed")
-            pc = self.base + 4 * index
             self.words[index] = encode(name, imm=self.labels[label] - pc, **fields)
         self._fixups.clear()
         return b"".join(word.to_bytes(4, "little") for word in self.words)

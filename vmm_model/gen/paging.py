@@ -27,8 +27,8 @@ from vmm_model import platform
 
 from . import layout
 from .builder import ZERO, Builder
-from .model import (FETCH, LOAD, STORE, SSTATUS_MXR, SSTATUS_SUM, CSR_SATP, CSR_SSTATUS,
-                    PRIV_VS, Trap)
+from .model import (CSR_SATP, CSR_SEPC, CSR_SSTATUS, FETCH, LOAD, PRIV_VS, PRIV_VU,
+                    SSTATUS_MXR, SSTATUS_SPP, SSTATUS_SUM, STORE, Trap)
 
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
 PTE_RSW = 3 << 8
@@ -37,6 +37,7 @@ WINDOW_VA = 0x4000_0000
 WINDOW_PAGES = 16
 WINDOW_PROBED_PAGES = WINDOW_PAGES + 2          # the last two have no valid PTE
 SUPER_VA = 0xC000_0000
+USER_TEXT_VA = 0x6000_0000                       # the code again, as a U page: VU runs it here
 PT_STRIDE = 0x4000                               # per hart: root, data table, window table
 ROOT, DATA_TABLE, WINDOW_TABLE = 0, 0x1000, 0x2000
 MEGA = 1 << 22
@@ -94,6 +95,7 @@ class PageTables:
         if rng.random() < 0.15:
             superpage |= 1 << 10                     # PPN[0] != 0: a misaligned superpage
         put(ROOT, SUPER_VA >> 22, superpage)
+        put(ROOT, USER_TEXT_VA >> 22, _pte(layout.TEXT_BASE, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A))
         self.initial = bytes(tables)
         b.model.regions[self.base] = tables          # the model sees the guest's PTE stores
         self.root = self.base + ROOT
@@ -119,7 +121,10 @@ class PageTables:
         if level == 1 and (pte >> 10) & 0x3FF:
             return fault
         status = model.csr[CSR_SSTATUS]
-        if pte & PTE_U and (access == FETCH or not status & SSTATUS_SUM):
+        if model.priv == PRIV_VU:
+            if not pte & PTE_U:
+                return fault                          # VU reaches U pages only
+        elif pte & PTE_U and (access == FETCH or not status & SSTATUS_SUM):
             return fault                              # VS may not run U pages; data needs SUM
         if access == FETCH:
             allowed = pte & PTE_X
@@ -158,16 +163,56 @@ def item_paging(b: Builder) -> None:
             _fetch_probe(b)
         elif pick < 0.75:
             _rewrite_pte(b, asid)
-        elif pick < 0.85:
+        elif pick < 0.8:
             bits = rng.choice((SSTATUS_SUM, SSTATUS_MXR, SSTATUS_SUM | SSTATUS_MXR))
             reg = b.dest(allow_zero=False)
             b.li(reg, bits)
             b.do(rng.choice(("csrrs", "csrrc")), rd=b.dest(), csr=CSR_SSTATUS, rs1=reg)
+        elif pick < 0.88 and b.knobs.vu:
+            _user_section(b)
         else:
             simple_item(b, allow_traps=True)()
         b.check_dirty()
     b.do("csrrw", rd=ZERO, csr=CSR_SATP, rs1=ZERO)
     model.translate = None
+
+
+def _user_section(b: Builder) -> None:
+    """SRET to VU code running at its U alias, probes and items there, ecall back to VS."""
+    asm, model, rng = b.asm, b.model, b.rng
+    target, spp = b.dest(allow_zero=False), None
+    spp = b.dest(allow_zero=False, avoid=(target,))
+    start = asm.pc
+    alias = USER_TEXT_VA - layout.TEXT_BASE
+    for ins, pc in asm.li_fixed(target, start + 24 + alias):
+        b.run(ins, pc)
+    b.do("csrrw", rd=ZERO, csr=CSR_SEPC, rs1=target)
+    b.do("addi", rd=spp, rs1=ZERO, imm=SSTATUS_SPP)
+    b.do("csrrc", rd=ZERO, csr=CSR_SSTATUS, rs1=spp)
+    asm.emit("sret")
+    b.body_instructions += 3
+    assert asm.pc == start + 24
+    model.sret_from(model.csr[CSR_SSTATUS])
+    asm.bias = alias
+    from .streams import item_branch, simple_item
+    for _ in range(rng.randint(1, 8)):
+        pick = rng.random()
+        if pick < 0.45:
+            _probe(b, _window_address(b))
+        elif pick < 0.55:
+            _probe(b, SUPER_VA + (b.data_base - layout.DATA_BASE) + rng.randrange(b.data_size))
+        elif pick < 0.65:
+            _fetch_probe(b)
+        elif pick < 0.75:
+            item_branch(b)
+        else:
+            simple_item(b, allow_traps=True)()
+        b.check_dirty()
+    _, pc = asm.emit("ecall")
+    b.body_instructions += 1
+    asm.bias = 0
+    b.expect_trap(pc, platform.EXC_ECALL_VU, 0, resume=pc + 4 - alias, set_bits=SSTATUS_SPP)
+    assert model.priv == PRIV_VS
 
 
 def _window_address(b: Builder) -> int:
