@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-pages", type=int, default=defaults.data_pages, metavar="N",
                         help=f"4 KiB data pages per hart (default {defaults.data_pages})")
     parser.add_argument("--check-rate", type=float, default=defaults.check_rate, metavar="P",
-                        help=f"chance a written register is checked at once (default {defaults.check_rate})")
+                        help="chance a written register is checked at once "
+                             f"(default {defaults.check_rate})")
     parser.add_argument("--loop-max", type=int, default=defaults.loop_max, metavar="N",
                         help=f"most iterations of a generated loop (default {defaults.loop_max})")
     parser.add_argument("--vcpus", type=int, default=defaults.vcpus, metavar="N",
@@ -58,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def knobs_from(args: argparse.Namespace) -> Knobs:
     return Knobs(instructions=args.instructions, weights=dict(args.weight),
                  data_pages=args.data_pages, check_rate=args.check_rate, loop_max=args.loop_max,
-                 vu=args.vu, timers=args.timers, paging=args.paging, vcpus=args.vcpus, vary_vmm=args.vary_vmm,
+                 vu=args.vu, timers=args.timers, paging=args.paging, vcpus=args.vcpus,
+                 vary_vmm=args.vary_vmm,
                  break_check=args.break_check, break_trap=args.break_trap).validate()
 
 

@@ -28,7 +28,8 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "timer": 1,        # Sstc stimecmp + WFI, then the timer interrupt taken at a known point
     "paging": 2,       # a VS-stage Sv32 section: random PTEs, page faults 12/13/15, SFENCE.VMA
 })
-FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "paging": "paging"}   # class -> the enable flag it needs
+# class -> the enable flag it needs
+FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "paging": "paging"}
 MAX_INSTRUCTIONS = 200_000
 
 

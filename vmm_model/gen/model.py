@@ -190,7 +190,8 @@ class Model:
     def enter_trap(self, cause: int, tval: int, resume: int, clear: int, set_bits: int) -> None:
         """A delegated trap, the generated handler and its SRET, as one step."""
         status = self.csr[CSR_SSTATUS]
-        status = (status & ~(SSTATUS_SPIE | SSTATUS_SPP)) | (SSTATUS_SPIE if status & SSTATUS_SIE else 0)
+        spie = SSTATUS_SPIE if status & SSTATUS_SIE else 0
+        status = (status & ~(SSTATUS_SPIE | SSTATUS_SPP)) | spie
         status = (status & ~SSTATUS_SIE) | (SSTATUS_SPP if self.priv == PRIV_VS else 0)
         self.csr[CSR_SCAUSE], self.csr[CSR_STVAL] = cause & M32, tval & M32
         self.csr[CSR_SEPC] = resume

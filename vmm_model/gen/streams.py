@@ -12,11 +12,11 @@ from vmm_model.vmm import sbi
 
 from . import layout
 from .paging import item_paging
-from .builder import (A0, A1, A2, A6, A7, FAIL_LABEL, GP, GP_OFFSET, T0, ZERO, Builder)
-from .model import (ALU_RR, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
-                    CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, COUNTERS, ILLEGAL_CSRS,
-                    PRIV_VS, UART_LSR, UART_LSR_IDLE, SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE,
-                    VIRTUAL_CSRS, s32)
+from .builder import A0, A1, A2, A6, A7, GP, GP_OFFSET, ZERO, Builder
+from .model import (COUNTERS, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
+                    CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, ILLEGAL_CSRS, PRIV_VS,
+                    SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE, UART_LSR,
+                    UART_LSR_IDLE, VIRTUAL_CSRS, s32)
 
 M32 = 0xFFFF_FFFF
 RV32I_RR = ("add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and")
