@@ -215,6 +215,21 @@ def test_cli_bad_knob_exits_2_with_one_line(tmp_path, capsys, argv):
     assert not out.exists()
 
 
+def test_cli_listing_names_every_expected_trap(tmp_path):
+    out, lst = tmp_path / "g.elf", tmp_path / "g.lst"
+    assert main(parse(["--seed", "12", "-o", str(out), "--listing", str(lst)])) == 0
+    text = lst.read_text()
+    program = generate(12)
+    assert text.count(" trap #") == len(program.expected_traps[0]) > 0
+    assert f"{program.entry:08x}: " in text and "_start:" in text
+
+
+def test_cli_bad_weight_is_a_usage_error():
+    with pytest.raises(SystemExit) as raised:
+        parse(["--seed", "1", "-o", "x.elf", "--weight", "nosuchclass=3"])
+    assert raised.value.code == 2
+
+
 def test_cli_unwritable_output_exits_2(tmp_path, capsys):
     assert main(parse(["--seed", "1", "-o", str(tmp_path / "no" / "such" / "dir.elf")])) == 2
     assert capsys.readouterr().err.count("\n") == 1

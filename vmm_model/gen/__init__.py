@@ -7,7 +7,8 @@ ELF.  The same seed always gives the same bytes.  See docs/generator.md.
 from .builder import ExpectedTrap
 from .cli import add_arguments, main
 from .knobs import DEFAULT_WEIGHTS, KnobError, Knobs
+from .listing import listing
 from .program import GeneratedProgram, generate, write
 
 __all__ = ["generate", "write", "GeneratedProgram", "Knobs", "KnobError", "DEFAULT_WEIGHTS",
-           "ExpectedTrap", "add_arguments", "main"]
+           "ExpectedTrap", "add_arguments", "main", "listing"]

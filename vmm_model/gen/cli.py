@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .knobs import DEFAULT_WEIGHTS, KnobError, Knobs
+from .listing import listing
 from .program import generate, write
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -50,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             ("vary-vmm", "let the seed pick VMM options (quantum, contexts, swap)")):
         parser.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction,
                             default=getattr(defaults, flag.replace("-", "_")), help=help_text)
+    parser.add_argument("--listing", metavar="FILE",
+                        help="also write a disassembly listing with the expected traps")
     parser.add_argument("--break-check", type=int, default=None, metavar="I",
                         help="testing the generator: make self-check I expect a wrong value")
     parser.add_argument("--break-trap", type=int, default=None, metavar="I",
@@ -73,8 +76,11 @@ def main(args: argparse.Namespace) -> int:
     program = generate(args.seed, knobs)
     try:
         write(program, args.output)
+        if args.listing:
+            with open(args.listing, "w") as file:
+                file.write(listing(program))
     except OSError as exc:
-        print(f"hvcosim gen: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        print(f"hvcosim gen: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
     print(" ".join(["hvcosim", "run", args.output, *program.vmm_args]))
     return EXIT_OK
