@@ -399,6 +399,10 @@ class SoftwareVcpu(Context):
 
     # ------------------------------------------------------------------ the Context API
 
+    def request_stop(self) -> None:
+        """CTRL.STOP: exit with ``STOP_CAUSE`` at the next instruction boundary."""
+        self.stop_requested = True
+
     def prepare_run(self, budget: int = 0) -> None:
         """What RUN does before the first instruction: arm the preemption budget."""
         self.budget = budget & M32
@@ -483,20 +487,17 @@ class SoftwareVcpu(Context):
             self.cycle64 += retired
             if self._budget_armed:
                 self.budget -= retired
+            if retired or trap is not None:
+                self._intr_mark = 0         # the handler's first instruction is behind us
             if trap is not None:
                 # The faulting instruction's own record (trap = 1).
                 unit.time += 1
                 self.order += 1
                 if self._budget_armed:
                     self.budget -= 1
-                self._intr_mark = 0
                 if self._take_trap(trap) is not None:
                     return self._exit
             elif need_step:
-                if self._intr_mark and retired:
-                    self._intr_mark = 0
                 self._execute(False)
                 if self._exit is not None:
                     return self._exit
-            if retired:
-                self._intr_mark = 0
