@@ -193,3 +193,14 @@ def test_csr_write_record_fields():
     assert (first.rd_addr, first.rd_wdata, first.rs1_addr, first.rs1_rdata) == (5, 0x2, 6, 0xFFFF_FFFF)
     assert second.ext_csr_wen == 0 and second.rd_wdata == 0
     assert records[2].trap == 1 and records[2].ext_exit == 1 and records[2].ext_cause == 10
+
+
+def test_csr_immediate_forms_record_rd_and_no_rs1():
+    machine = Machine()
+    machine.load([encode("csrrwi", rd=5, rs1=0x1F, csr=0x140), encode("csrrsi", rd=6, rs1=0, csr=0x140),
+                  encode("csrrci", rd=7, rs1=0x3, csr=0x140), encode("ecall")])
+    machine.start(vsscratch=0x100)
+    records, _ = machine.step_to_exit()
+    assert [(r.rd_addr, r.rd_wdata, r.rs1_addr, r.rs1_rdata) for r in records[:3]] == [
+        (5, 0x100, 0, 0), (6, 0x1F, 0, 0), (7, 0x1F, 0, 0)]
+    assert [(r.ext_csr_wen, r.ext_csr_wdata) for r in records[:3]] == [(1, 0x1F), (0, 0), (1, 0x1C)]

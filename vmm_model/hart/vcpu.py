@@ -66,11 +66,11 @@ class _Decoded:
         self.fn = HANDLERS[ins.name] if self.system else STEP_FUNCTIONS[ins.name]
         spec = SPECS.get(ins.name)
         attrs = {f.attr for f in spec.operands} if spec else set()
-        # Registers the instruction reads (CSRI's rs1 field is an immediate; FENCE's are ignored).
-        plain = ins.fmt not in ("CSRI", "FENCE")
-        self.rs1_addr = ins.rs1 if plain and "rs1" in attrs else 0
+        # Registers the instruction reads and writes: CSRI's rs1 field is an
+        # immediate (it still writes rd); FENCE's register fields are ignored.
+        self.rs1_addr = ins.rs1 if ins.fmt not in ("CSRI", "FENCE") and "rs1" in attrs else 0
         self.rs2_addr = ins.rs2 if "rs2" in attrs else 0
-        self.writes_rd = plain and "rd" in attrs
+        self.writes_rd = ins.fmt != "FENCE" and "rd" in attrs
 
 
 _decoded: dict[int, _Decoded] = {}
