@@ -97,7 +97,6 @@ class SoftwareVcpu(Context):
         self.memory = unit.memory
         self.x = [0] * 32               # mutated in place: compiled blocks hold this list
         self.regimes: dict[tuple, Regime] = {}
-        self.trace = None
         self._reset_fields()
 
     # ------------------------------------------------------------------ state
