@@ -25,6 +25,7 @@ from .trap import FETCH, Trap
 
 MAX_BLOCK = 64
 STEP_ONLY = (None, 0)           # cached for a pc whose first instruction needs the step path
+CODE_CACHE_LIMIT = 1 << 15      # compiled sources kept (a bound for long, code-generating runs)
 
 _code_cache: dict[str, object] = {}
 
@@ -83,6 +84,8 @@ def build_block(vcpu, regime, pc: int):
     source = block_source(pc, instrs)
     code = _code_cache.get(source)
     if code is None:
+        if len(_code_cache) >= CODE_CACHE_LIMIT:
+            _code_cache.clear()
         code = _code_cache[source] = compile(source, f"<block {pc:#010x}>", "exec")
     namespace: dict = {}
     exec(code, namespace)

@@ -74,11 +74,15 @@ class _Decoded:
 
 
 _decoded: dict[int, _Decoded] = {}
+DECODED_LIMIT = 1 << 16
 
 
 def _decode(word: int) -> _Decoded:
+    """Decode once per distinct word (bounded, for runs that generate code)."""
     entry = _decoded.get(word)
     if entry is None:
+        if len(_decoded) >= DECODED_LIMIT:
+            _decoded.clear()
         entry = _decoded[word] = _Decoded(word)
     return entry
 
