@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .trap import FETCH, LOAD, STORE, Trap, misaligned
+from .trap import FETCH, LOAD, STORE, misaligned
 
 M = 0xFFFF_FFFF
 S = 0x8000_0000

@@ -25,7 +25,7 @@ from typing import Iterable
 
 from interfaces.trace import ExitRecord, RetireRecord
 from interfaces.vcpu_state import (BY_NAME, CTX_IDLE, CTX_RUNNING, INTERRUPT_BIT, PREEMPT_CAUSE,
-                                   SAVED_FIELDS, STATE_FIELDS, STOP_CAUSE, reset_state)
+                                   SAVED_FIELDS, STOP_CAUSE, reset_state)
 from vmm_model.backend import Context
 from vmm_model.isa.decode import decode
 from vmm_model.isa.table import BY_NAME as SPECS
