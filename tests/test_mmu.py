@@ -399,3 +399,24 @@ def test_data_store_on_a_code_page_keeps_blocks_valid(mode):
     assert go(machine, mode).scause == 10
     assert machine.memory.read32(machine.guest.host(RAM + 0x800)) == 50
     assert machine.vcpu.instret64 == 150
+
+
+def test_host_memory_base_not_page_aligned(mode):
+    # Page caches cannot describe such memory: the hart must fall back, not misaddress.
+    memory = HostMemory(1 << 16, base=0x8000_0800)
+    program = [encode("addi", rd=5, rs1=5, imm=1), encode("sw", rs1=1, rs2=5, imm=0),
+               encode("lw", rd=6, rs1=1, imm=0), encode("bne", rs1=5, rs2=7, imm=-12),
+               encode("ecall")]
+    for k, word in enumerate(program):
+        memory.write32(0x8000_0800 + 4 * k, word)
+    unit = SoftwareUnit(memory, num_contexts=1)
+    vcpu = unit.contexts[0]
+    vcpu.set_state({"pc": 0x8000_0800, "x1": 0x8000_2004, "x7": 20})
+    if mode == "run":
+        exit_record = vcpu.run_now()
+    else:
+        while not isinstance(exit_record := vcpu.step(), ExitRecord) and not exit_record.ext_exit:
+            pass
+        exit_record = vcpu.last_exit
+    assert exit_record.scause == 10 and vcpu.x[6] == 20
+    assert memory.read32(0x8000_2004) == 20

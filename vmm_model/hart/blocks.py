@@ -66,7 +66,9 @@ def build_block(vcpu, regime, pc: int):
             regime.translate(pc, FETCH)
         except Trap:
             return None
-        off = regime.fetch[pc >> 12]
+        off = regime.fetch.get(pc >> 12)
+        if off is None:                 # a host page the page caches cannot describe
+            return STEP_ONLY
     u32 = memory.u32
     instrs = []
     at = pc & 0xFFF

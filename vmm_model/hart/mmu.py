@@ -87,7 +87,10 @@ class Regime:
         memory = self.memory
         if spa >= HOST_LIMIT or not memory.contains(spa):
             raise Trap(ACCESS_FAULT[access], va)
-        off = (spa & ~PAGE_OFFSET) - memory.base
+        page = spa & ~PAGE_OFFSET
+        off = page - memory.base
+        if off & PAGE_OFFSET or not memory.contains(page, 4096):
+            return spa                      # the cached form needs a whole, aligned host page
         vpn = va >> 12
         if access == LOAD:
             self.load[vpn] = off

@@ -193,20 +193,19 @@ class SoftwareVcpu(Context):
     def _fetch(self, pc: int) -> int:
         off = self.regime.fetch.get(pc >> 12)
         if off is None:
-            spa = self.regime.translate(pc, FETCH)
-            off = (spa & ~0xFFF) - self.memory.base
+            return self.memory.u32[(self.regime.translate(pc, FETCH) - self.memory.base) >> 2]
         return self.memory.u32[(off | (pc & 0xFFF)) >> 2]
 
     def _host_offset(self, a: int, access: int, pc: int, word: int) -> int:
+        """Index into host memory (address - base) of the explicit access at guest VA ``a``."""
         cache = self.regime.load if access == LOAD else self.regime.store
         off = cache.get(a >> 12)
         if off is None:
             try:
-                spa = self.regime.translate(a, access, word)
+                return self.regime.translate(a, access, word) - self.memory.base
             except Trap as trap:
                 trap.epc = pc
                 raise
-            off = (spa & ~0xFFF) - self.memory.base
         return off | (a & 0xFFF)
 
     def _read(self, index: int, size: int) -> int:
