@@ -270,6 +270,17 @@ def test_multi_vcpu_program_passes_on_the_reference(seed, tmp_path):
     assert result.exit_status == 0, f"{result.message}\n{result.details}"
 
 
+@pytest.mark.parametrize("seed, knobs, status", [(3, Knobs(instructions=150), 0),
+                                                 (4, Knobs(instructions=150, vcpus=2), 0),
+                                                 (5, Knobs(instructions=150, break_check=1), 1)])
+def test_hvcosim_run_accepts_the_printed_vmm_args(seed, knobs, status, tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    path = tmp_path / "g.elf"
+    program = generate(seed, knobs)
+    write(program, path)
+    assert hvcosim(["run", str(path), *program.vmm_args]) == status, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("knob", ["break_check", "break_trap"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_wrong_expectation_makes_the_guest_fail(knob, seed, tmp_path):
