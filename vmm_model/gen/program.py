@@ -26,7 +26,8 @@ from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
 from .knobs import Knobs
 from .paging import PageTables
 from .skeleton import (PASS_LABEL, STOP_LABEL, emit_check_start_state, emit_ending,
-                       emit_fail_and_stop, emit_handler, emit_pass, emit_start_harts, emit_startup)
+                       emit_fail_and_stop, emit_handler, emit_pass, emit_start_harts, emit_startup,
+                       emit_vector_table)
 from .streams import emit_body
 
 ENTRY_LABEL = "_start"
@@ -58,6 +59,7 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
     asm = Assembler(layout.TEXT_BASE)
     emit_handler(asm)
     emit_fail_and_stop(asm)
+    emit_vector_table(asm)
     entry = asm.place(ENTRY_LABEL)
     hart_labels = [asm.new_label("hart") for _ in range(knobs.vcpus)]
     # vCPU 0 runs; any other stops and waits for vCPU 0 to start it (SBI HSM).

@@ -21,6 +21,8 @@ from .model import CSR_SCAUSE, CSR_SEPC, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, C
 HANDLER_LABEL = "trap_handler"
 STOP_LABEL = "stop_hart"
 PASS_LABEL = "pass"
+VECTOR_LABEL = "trap_vectors"
+VECTOR_ALIGN = 64
 SRST_SHUTDOWN = 0
 HSM_HART_START, HSM_HART_STOP = 0, 1
 A2 = 12
@@ -57,6 +59,15 @@ def emit_fail_and_stop(asm: Assembler) -> None:
     asm.place(STOP_LABEL)
     _sbi(asm, EXT_HSM, HSM_HART_STOP)
     asm.emit("jal", rd=0, imm=0)
+
+
+def emit_vector_table(asm: Assembler) -> None:
+    """For vectored vstvec: BASE (exceptions) and every interrupt slot jump to the handler."""
+    while asm.pc % VECTOR_ALIGN:
+        asm.emit("addi", rd=0, rs1=0, imm=0)          # never executed
+    asm.place(VECTOR_LABEL)
+    for _ in range(16):
+        asm.emit_to("jal", HANDLER_LABEL, rd=0)
 
 
 def emit_pass(asm: Assembler) -> None:

@@ -12,6 +12,7 @@ from vmm_model.vmm import sbi
 
 from . import layout
 from .paging import item_paging
+from .skeleton import VECTOR_LABEL
 from .builder import A0, A1, A2, A6, A7, GP, GP_OFFSET, ZERO, Builder
 from .model import (COUNTERS, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
                     CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, ILLEGAL_CSRS, PRIV_VS,
@@ -33,6 +34,7 @@ CUSTOM_OPCODES = (0x0B, 0x2B, 0x5B, 0x7B)
 # sstatus bits that are read-only 0 on RV32IM (FS, VS, XS, UBE): writing them is harmless.
 SSTATUS_RO_ZERO = (3 << 13) | (3 << 9) | (3 << 15) | (1 << 6)
 STIP = 1 << 5
+HSM_HART_SUSPEND = 3
 TIMER_INTERRUPT = 0x8000_0005
 
 
@@ -135,7 +137,8 @@ def item_mmio(b: Builder) -> None:
         b.li(base, platform.UART_BASE + UART_LSR - 1)
         rd = b.dest_or(base, 0.3)
         b.do(rng.choice(("lb", "lbu")), rd=rd, rs1=base, imm=1)
-        b.do("andi", rd=rd, rs1=rd, imm=UART_LSR_IDLE)
+        if b.model.known[rd]:                        # (not if the load trapped: paging)
+            b.do("andi", rd=rd, rs1=rd, imm=UART_LSR_IDLE)
     else:                                            # nothing there: access fault 5 / 7
         name = rng.choice(("lb", "lbu", "lh", "lhu", "lw", "sb", "sh", "sw"))
         size = {"b": 1, "h": 2, "w": 4}[name[1]]
@@ -460,61 +463,84 @@ def _vu_forbidden(b: Builder) -> None:
 
 
 def item_timer(b: Builder) -> None:
-    """Arm the Sstc timer, wait in WFI, check STIP, maybe take the interrupt, disarm."""
-    asm, model = b.asm, b.model
+    """Arm the guest timer, wait for it, check STIP, maybe take the interrupt, disarm.
+
+    The deadline goes in through Sstc stimecmp or SBI set_timer; the wait is WFI
+    (an exit: the VMM sleeps the vCPU) or SBI HSM hart_suspend (retentive).
+    Interrupts stay disabled (sstatus.SIE = 0) until STIP is known to be pending,
+    so the interrupt is taken right after the instruction that enables it —
+    a point the generator knows — through a direct or a vectored vstvec.
+    """
+    asm, model, rng = b.asm, b.model, b.rng
     if not b.in_vs:
         return
-    by_sbi = b.rng.random() < 0.4                               # SBI set_timer, else stimecmp
+    by_sbi = rng.random() < 0.4
     regs: list[int] = [A0, A1] if by_sbi else []
     while len(regs) < 4:
-        regs.append(b.dest(allow_zero=False, avoid=tuple(regs) + (A6, A7)))
+        regs.append(b.dest(allow_zero=False, avoid=tuple(regs) + (A0, A1, A2, A6, A7)))
     low, high, carry, bits = regs
-    b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)   # the interrupt comes when we say
+    b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
     b.do("csrrs", rd=high, csr=0xC81, rs1=ZERO)
     b.do("csrrs", rd=low, csr=0xC01, rs1=ZERO)
-    delta = b.rng.choice((1, 20, 200, 2000))
+    delta = rng.choice((1, 20, 200, 2000))
     asm.emit("addi", rd=low, rs1=low, imm=delta)
     asm.emit("sltiu", rd=carry, rs1=low, imm=delta)
     asm.emit("add", rd=high, rs1=high, rs2=carry)
     b.body_instructions += 3
+    model.set(carry, None)                                      # computed from the time read
     if by_sbi:
-        b.li(A7, sbi.EXT_TIME)
-        b.li(A6, 0)
-        asm.emit("ecall")
-        b.body_instructions += 1
-        model.set(A0, sbi.SBI_SUCCESS)
-        model.set(A1, None)
-        b.check(A0)
+        _sbi_call(b, sbi.EXT_TIME, 0)
     else:
         asm.emit("addi", rd=bits, rs1=ZERO, imm=-1)
         asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=bits)  # no spurious deadline between halves
         asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMPH, rs1=high)
         asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=low)
         b.body_instructions += 4
-    low = b.dest(allow_zero=False, avoid=(bits,))                # receives sip
-    asm.emit("addi", rd=bits, rs1=ZERO, imm=STIP)
-    asm.emit("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
-    asm.emit("wfi")                                             # an exit: the VMM waits for us
-    asm.emit("csrrs", rd=low, csr=CSR_SIP, rs1=ZERO)
-    asm.emit("andi", rd=low, rs1=low, imm=STIP)
-    b.body_instructions += 5
-    model.set(carry, None)                                      # computed from the time read
-    model.set(bits, STIP)
-    model.set(low, STIP)                                        # after WFI the timer is pending
-    b.check(low)
-    if b.rng.random() < 0.6:                                    # take it: enabled, it comes at once
-        _, pc = asm.emit("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+    b.do("addi", rd=bits, rs1=ZERO, imm=STIP)
+    b.do("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    if rng.random() < 0.3:
+        b.li(A0, sbi.HSM_SUSPEND_RETENTIVE)
+        _sbi_call(b, sbi.EXT_HSM, HSM_HART_SUSPEND)             # returns once the timer is due
+    else:
+        asm.emit("wfi")                                         # an exit: the VMM waits for us
         b.body_instructions += 1
-        model.csr[CSR_SSTATUS] |= SSTATUS_SIE
-        # Back in VS with SIE = 0 (SPIE cleared), so it is not taken again before we disarm.
+    pending = b.dest(allow_zero=False, avoid=(bits,))
+    b.do("csrrs", rd=pending, csr=CSR_SIP, rs1=ZERO)
+    asm.emit("andi", rd=pending, rs1=pending, imm=STIP)
+    b.body_instructions += 1
+    model.set(pending, STIP)                                    # after the wait it is pending
+    b.check(pending)
+    if rng.random() < 0.6:
+        vectored = rng.random() < 0.5
+        if vectored:
+            old, vectors = b.dest(allow_zero=False, avoid=(bits,)), None
+            vectors = b.dest(allow_zero=False, avoid=(bits, old))
+            b.li(vectors, asm.labels[VECTOR_LABEL] | 1)
+            b.do("csrrw", rd=old, csr=CSR_STVEC, rs1=vectors)
+        _, pc = b.do("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+        # Taken before the next instruction.  The handler returns with SIE = 0 (it
+        # clears SPIE), so the interrupt is not taken again before we disarm.
         b.expect_trap(pc + 4, TIMER_INTERRUPT, 0, resume=pc + 4, clear=SSTATUS_SPIE,
                       set_bits=SSTATUS_SPP)
-    asm.emit("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
+        if vectored:
+            b.do("csrrw", rd=ZERO, csr=CSR_STVEC, rs1=old)
+    b.do("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
     asm.emit("addi", rd=bits, rs1=ZERO, imm=-1)
     asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMP, rs1=bits)
     asm.emit("csrrw", rd=ZERO, csr=CSR_STIMECMPH, rs1=bits)
-    b.body_instructions += 4
+    b.body_instructions += 3
     model.set(bits, M32)
+
+
+def _sbi_call(b: Builder, eid: int, fid: int) -> None:
+    """ecall with a7/a6 set and a0.. already loaded; the answer must be SUCCESS."""
+    b.li(A7, eid)
+    b.li(A6, fid)
+    b.asm.emit("ecall")
+    b.body_instructions += 1
+    b.model.set(A0, sbi.SBI_SUCCESS)
+    b.model.set(A1, None)
+    b.check(A0)
 
 
 # -- selection ------------------------------------------------------------------------
