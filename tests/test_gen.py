@@ -250,7 +250,7 @@ RUN_SEEDS = range(50)
 
 @pytest.mark.parametrize("seed", RUN_SEEDS)
 def test_generated_program_passes_on_the_reference(seed, tmp_path):
-    program = generate(seed, Knobs(instructions=150))
+    program = generate(seed)
     result = run_on_reference(program, tmp_path)
     assert (result.status, result.exit_status) == ("pass", 0), (
         f"seed {seed} ({' '.join(program.vmm_args)}): {result.message}\n{result.details}")
