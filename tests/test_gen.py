@@ -11,7 +11,7 @@ import pytest
 from vmm_model.elf import load_elf
 from vmm_model.gen import DEFAULT_WEIGHTS, KnobError, Knobs, add_arguments, generate, main, write
 from vmm_model.gen.paging import USER_TEXT_VA
-from vmm_model.isa import decode, disasm
+from vmm_model.isa import decode, disasm, encode
 
 from tests.isa_toolchain import PREFIX, objdump_lines
 
@@ -261,6 +261,27 @@ def test_paging_heavy_program_passes_on_the_reference(seed, tmp_path):
     program = generate(seed, Knobs(instructions=200, weights={"paging": 20}))
     result = run_on_reference(program, tmp_path)
     assert result.exit_status == 0, f"seed {seed}: {result.message}\n{result.details}"
+
+
+FAIL_CALL = encode("addi", rd=11, rs1=0, imm=1)     # a1 = 1 (system failure), then ecall
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_fail_is_reached_through_copies_in_long_programs(broken, tmp_path, monkeypatch):
+    """A jal reaches 1 MiB; longer programs get copies of the fail code on the way.
+    With the reach shrunk to 4 KiB, a broken check at the end must still fail."""
+    from vmm_model.gen import skeleton
+    monkeypatch.setattr(skeleton, "FAIL_REACH", 4096)
+    knobs = Knobs(instructions=3000)
+    if broken:
+        knobs = Knobs(instructions=3000, break_check=generate(14, knobs).checks - 3)
+    program = generate(14, knobs)
+    text = [w for _, w in words(program)]
+    copies = sum(a == FAIL_CALL and b == 0x73 for a, b in zip(text, text[1:]))
+    assert copies > 5
+    assert {pc for pc, w in words(program) if decode(w).name == "illegal"} == program.intended_illegal
+    result = run_on_reference(program, tmp_path)
+    assert result.exit_status == (1 if broken else 0), result.message
 
 
 @pytest.mark.parametrize("seed", [0, 1])

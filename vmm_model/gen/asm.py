@@ -78,6 +78,19 @@ class Assembler:
             self.words.append(0)
         return pc
 
+    def la(self, rd: int, label: str) -> None:
+        """rd = the address of ``label`` (lui + addi, patched by ``finish`` if not placed yet)."""
+        if label in self.labels:
+            self.li_fixed(rd, self.labels[label])
+            return
+        self._fixups.append((len(self.words), self.pc, "la", {"rd": rd}, label))
+        self.words += [0, 0]
+
+    def jump_far(self, label: str, scratch: int) -> None:
+        """Go to ``label`` wherever it is (la + jalr), clobbering ``scratch``."""
+        self.la(scratch, label)
+        self.emit("jalr", rd=0, rs1=scratch, imm=0)
+
     def li(self, rd: int, value: int) -> list[tuple[Instr, int]]:
         """Load a 32-bit constant: addi, or lui (+ addi when the low part is not 0)."""
         value &= M32
@@ -98,6 +111,11 @@ class Assembler:
         for index, pc, name, fields, label in self._fixups:
             if label not in self.labels:
                 raise ValueError(f"label {label} was never placed")
+            if name == "la":
+                upper, lower = split_constant(self.labels[label])
+                self.words[index] = encode("lui", rd=fields["rd"], imm=upper)
+                self.words[index + 1] = encode("addi", rd=fields["rd"], rs1=fields["rd"], imm=lower)
+                continue
             self.words[index] = encode(name, imm=self.labels[label] - pc, **fields)
         self._fixups.clear()
         return b"".join(word.to_bytes(4, "little") for word in self.words)

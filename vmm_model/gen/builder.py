@@ -43,8 +43,9 @@ class ExpectedTrap:
 
 class Builder:
     def __init__(self, asm: Assembler, rng: random.Random, knobs: Knobs, hart: int,
-                 data_base: int, data: bytes, ctrl: int):
+                 data_base: int, data: bytes, ctrl: int, fail_route):
         self.asm = asm
+        self.fail_route = fail_route                # skeleton.FailRoute
         self.rng = rng
         self.knobs = knobs
         self.hart = hart
@@ -168,6 +169,7 @@ class Builder:
         if self.knobs.break_check == self.checks:
             expected ^= 1
         self.checks += 1
+        self.fail_route.keep_near()
         scratch = self.dest(allow_zero=False, avoid=(reg,))
         for ins, pc in self.asm.li(scratch, expected):
             self.run(ins, pc)
@@ -202,7 +204,7 @@ class Builder:
         if self.asm.bias:
             self.asm.emit("ecall")
         else:
-            self.asm.emit_to("jal", FAIL_LABEL, rd=ZERO)
+            self.fail_route.jump()
 
     @property
     def in_loop(self) -> bool:

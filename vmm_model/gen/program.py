@@ -25,7 +25,7 @@ from .asm import Assembler
 from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
 from .knobs import Knobs
 from .paging import PageTables
-from .skeleton import (PASS_LABEL, STOP_LABEL, emit_check_start_state, emit_ending,
+from .skeleton import (PASS_LABEL, FailRoute, STOP_LABEL, emit_check_start_state, emit_ending,
                        emit_fail_and_stop, emit_handler, emit_pass, emit_start_harts, emit_startup,
                        emit_vector_table)
 from .streams import emit_body
@@ -59,13 +59,14 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
     asm = Assembler(layout.TEXT_BASE)
     emit_handler(asm)
     emit_fail_and_stop(asm)
+    fail_route = FailRoute(asm)
     emit_vector_table(asm)
     entry = asm.place(ENTRY_LABEL)
     hart_labels = [asm.new_label("hart") for _ in range(knobs.vcpus)]
     # vCPU 0 runs; any other stops and waits for vCPU 0 to start it (SBI HSM).
-    asm.emit("bne", rs1=A0, rs2=0, imm=8)
-    asm.emit_to("jal", hart_labels[0], rd=0)
-    asm.emit_to("jal", STOP_LABEL, rd=0)
+    asm.emit("bne", rs1=A0, rs2=0, imm=16)
+    asm.jump_far(hart_labels[0], T0)
+    asm.jump_far(STOP_LABEL, T0)
 
     page_bytes = knobs.data_pages * 4096
     data = bytearray()
@@ -78,7 +79,7 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         hart_data = message + hart_rng.randbytes(page_bytes - layout.MESSAGE_SIZE)
         data += hart_data
         b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
-                    layout.CTRL_BASE + hart * layout.CTRL_STRIDE)
+                    layout.CTRL_BASE + hart * layout.CTRL_STRIDE, fail_route)
         builders.append(b)
         if knobs.paging:
             b.page_tables = PageTables(b, knobs.vcpus * knobs.data_pages)
@@ -96,7 +97,7 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         if hart:
             opaque = b.rng.getrandbits(32)
             starts.append((hart, asm.pc, opaque))
-            emit_check_start_state(asm, hart, opaque)
+            emit_check_start_state(b, opaque)
         emit_startup(b)
         if hart == 0:
             emit_start_harts(b, starts)
@@ -157,9 +158,9 @@ def _emit_hart_end(asm: Assembler, hart: int, harts: int) -> None:
         if other != hart:
             asm.li(T0, layout.CTRL_BASE + other * layout.CTRL_STRIDE + layout.CTRL_DONE)
             asm.emit("lw", rd=T1, rs1=T0, imm=0)
-            asm.emit("bne", rs1=T1, rs2=0, imm=8)
-            asm.emit_to("jal", STOP_LABEL, rd=0)
-    asm.emit_to("jal", PASS_LABEL, rd=0)
+            asm.emit("bne", rs1=T1, rs2=0, imm=16)
+            asm.jump_far(STOP_LABEL, T0)
+    asm.jump_far(PASS_LABEL, T0)
 
 
 def _vmm_options(rng: random.Random, seed: int, knobs: Knobs) -> dict[str, int | None]:

@@ -23,6 +23,7 @@ STOP_LABEL = "stop_hart"
 PASS_LABEL = "pass"
 VECTOR_LABEL = "trap_vectors"
 VECTOR_ALIGN = 64
+FAIL_REACH = 1 << 19             # well inside a jal's reach, whatever follows
 SRST_SHUTDOWN = 0
 HSM_HART_START, HSM_HART_STOP = 0, 1
 A2 = 12
@@ -51,11 +52,38 @@ def emit_handler(asm: Assembler) -> None:
     asm.emit("sret")
 
 
+def _emit_fail_code(asm: Assembler) -> None:
+    _sbi(asm, EXT_SRST, 0, SRST_SHUTDOWN, 1)
+    asm.emit("jal", rd=0, imm=0)         # never returns; if it did, spin until the budget ends
+
+
+class FailRoute:
+    """Jumps to fail from anywhere.  A jal reaches +-1 MiB and a long program is longer,
+    so once the last fail code is FAIL_REACH behind, ``keep_near`` (called between
+    stream items, never inside a sequence) puts a copy inline, jumped over."""
+
+    def __init__(self, asm: Assembler):
+        self.asm = asm
+        self.nearest = FAIL_LABEL
+
+    def keep_near(self) -> None:
+        asm = self.asm
+        if asm.bias or asm.pc - asm.labels[self.nearest] <= FAIL_REACH:
+            return
+        skip, self.nearest = asm.new_label("skip"), asm.new_label("fail")
+        asm.emit_to("jal", skip, rd=0)
+        asm.place(self.nearest)
+        _emit_fail_code(asm)
+        asm.place(skip)
+
+    def jump(self) -> None:
+        self.asm.emit_to("jal", self.nearest, rd=0)
+
+
 def emit_fail_and_stop(asm: Assembler) -> None:
     """fail: SBI system_reset(shutdown, system failure).  stop_hart: SBI HSM hart_stop."""
     asm.place(FAIL_LABEL)
-    _sbi(asm, EXT_SRST, 0, SRST_SHUTDOWN, 1)
-    asm.emit("jal", rd=0, imm=0)         # never returns; if it did, spin until the budget ends
+    _emit_fail_code(asm)
     asm.place(STOP_LABEL)
     _sbi(asm, EXT_HSM, HSM_HART_STOP)
     asm.emit("jal", rd=0, imm=0)
@@ -106,12 +134,13 @@ def emit_startup(b: Builder) -> None:
             model.set(reg, value)
 
 
-def emit_check_start_state(asm: Assembler, hart: int, opaque: int) -> None:
+def emit_check_start_state(b: Builder, opaque: int) -> None:
     """A hart started by SBI HSM hart_start gets a0 = its id and a1 = the opaque value."""
-    for reg, value in ((A0, hart), (A1, opaque)):
-        asm.li(T0, value)
-        asm.emit("beq", rs1=reg, rs2=T0, imm=8)
-        asm.emit_to("jal", FAIL_LABEL, rd=0)
+    b.fail_route.keep_near()
+    for reg, value in ((A0, b.hart), (A1, opaque)):
+        b.asm.li(T0, value)
+        b.asm.emit("beq", rs1=reg, rs2=T0, imm=8)
+        b.emit_fail()
 
 
 def emit_start_harts(b: Builder, starts: list[tuple[int, int, int]]) -> None:
@@ -123,6 +152,7 @@ def emit_start_harts(b: Builder, starts: list[tuple[int, int, int]]) -> None:
     """
     asm, model = b.asm, b.model
     for hart, entry, opaque in starts:
+        b.fail_route.keep_near()
         again = asm.new_label("hart_start")
         asm.place(again)
         asm.li(A7, EXT_HSM)
@@ -134,7 +164,7 @@ def emit_start_harts(b: Builder, starts: list[tuple[int, int, int]]) -> None:
         asm.li(T0, SBI_ERR_ALREADY_AVAILABLE)
         asm.emit_to("beq", again, rs1=A0, rs2=T0)
         asm.emit("beq", rs1=A0, rs2=0, imm=8)
-        asm.emit_to("jal", FAIL_LABEL, rd=0)
+        b.emit_fail()
         for reg, value in ((A7, EXT_HSM), (A6, HSM_HART_START), (A0, 0), (A1, None),
                            (A2, opaque), (T0, SBI_ERR_ALREADY_AVAILABLE & 0xFFFF_FFFF)):
             model.set(reg, value)
@@ -143,6 +173,7 @@ def emit_start_harts(b: Builder, starts: list[tuple[int, int, int]]) -> None:
 def emit_ending(b: Builder, table_end: int) -> None:
     """Final checks: every known register, stored memory, and that every expected trap came."""
     b.check_all()
+    b.fail_route.keep_near()
     for addr in sorted(b.stored)[:16]:
         reg = b.dest(allow_zero=False)
         offset = addr - (b.data_base + GP_OFFSET)
@@ -156,4 +187,4 @@ def emit_ending(b: Builder, table_end: int) -> None:
     b.asm.emit("lw", rd=T0, rs1=TP, imm=layout.CTRL_CURSOR)
     b.asm.li(T1, table_end)
     b.asm.emit("beq", rs1=T0, rs2=T1, imm=8)       # fail may be out of a branch's reach
-    b.asm.emit_to("jal", FAIL_LABEL, rd=0)
+    b.emit_fail()

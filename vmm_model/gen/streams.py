@@ -572,5 +572,6 @@ def emit_body(b: Builder) -> None:
     while b.body_instructions < b.knobs.instructions:
         name = b.rng.choices(names, weights=weights)[0]
         b.class_counts[name] = b.class_counts.get(name, 0) + 1
+        b.fail_route.keep_near()
         ITEMS[name](b)
         b.check_dirty()
