@@ -97,6 +97,7 @@ class PageTables:
         put(ROOT, SUPER_VA >> 22, superpage)
         put(ROOT, USER_TEXT_VA >> 22, _pte(layout.TEXT_BASE, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A))
         self.initial = bytes(tables)
+        self.asids_used: set[int] = set()             # by this hart's sections so far
         b.model.regions[self.base] = tables          # the model sees the guest's PTE stores
         self.root = self.base + ROOT
 
@@ -147,6 +148,7 @@ def item_paging(b: Builder) -> None:
     if tables is None or model.priv != PRIV_VS or b.in_loop:
         return
     asid = (rng.randrange(1, 64) << 3) | b.hart       # never shared between harts' tables
+    tables.asids_used.add(asid)
     reg = b.dest(allow_zero=False)
     if rng.random() < 0.3:
         b.do("sfence.vma", rs1=ZERO, rs2=ZERO)
@@ -180,7 +182,7 @@ def item_paging(b: Builder) -> None:
 def _user_section(b: Builder) -> None:
     """SRET to VU code running at its U alias, probes and items there, ecall back to VS."""
     asm, model, rng = b.asm, b.model, b.rng
-    target, spp = b.dest(allow_zero=False), None
+    target = b.dest(allow_zero=False)
     spp = b.dest(allow_zero=False, avoid=(target,))
     start = asm.pc
     alias = USER_TEXT_VA - layout.TEXT_BASE
@@ -254,15 +256,19 @@ def _fetch_probe(b: Builder) -> None:
 
 
 def _rewrite_pte(b: Builder, asid: int) -> None:
-    """Store a new window PTE, then one SFENCE.VMA form that covers it."""
+    """Store a new window PTE, then one SFENCE.VMA form that covers it.
+
+    The form names the ASID only while this hart has used no other: a TLB may
+    still hold the old PTE under an ASID of an earlier section.
+    """
     rng, tables = b.rng, b.page_tables
     page = rng.randrange(WINDOW_PAGES)
-    address, value = b.dest(allow_zero=False), None
+    address = b.dest(allow_zero=False)
     b.li(address, tables.window_pte_address(page))
     value = b.dest(allow_zero=False, avoid=(address,))
     b.li(value, random_leaf(rng, tables.random_page(rng)))
     b.do("sw", rs1=address, rs2=value, imm=0)
-    form = rng.randrange(4)
+    form = rng.randrange(4) if tables.asids_used == {asid} else rng.randrange(2)
     va_reg = asid_reg = ZERO
     if form in (1, 2):
         va_reg = b.dest(allow_zero=False)

@@ -513,7 +513,7 @@ def item_timer(b: Builder) -> None:
     if rng.random() < 0.6:
         vectored = rng.random() < 0.5
         if vectored:
-            old, vectors = b.dest(allow_zero=False, avoid=(bits,)), None
+            old = b.dest(allow_zero=False, avoid=(bits,))
             vectors = b.dest(allow_zero=False, avoid=(bits, old))
             b.li(vectors, asm.labels[VECTOR_LABEL] | 1)
             b.do("csrrw", rd=old, csr=CSR_STVEC, rs1=vectors)
