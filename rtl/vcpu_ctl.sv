@@ -219,19 +219,21 @@ module vcpu_ctl #(
   assign cmd_reset  = reg_wdata[CtrlResetBit];
   assign strobe0    = reg_wstrb[0];
 
-  // Window words that hold a state field (ctrl and status are ctl's own).
-  function automatic logic st_mapped(input logic [9:0] w);
-    st_mapped = ((w >= vcpu_regmap_pkg::ST_BUDGET)   && (w <= vcpu_regmap_pkg::ST_PC))         ||
-                ((w >= vcpu_regmap_pkg::ST_SCAUSE)   && (w <= vcpu_regmap_pkg::ST_HTINST))     ||
-                ((w >= vcpu_regmap_pkg::ST_INSTRET)  && (w <= vcpu_regmap_pkg::ST_HS_SSTATUS)) ||
-                ((w >= vcpu_regmap_pkg::ST_X0)       && (w <= vcpu_regmap_pkg::ST_HGEIP))      ||
-                ((w >= vcpu_regmap_pkg::ST_VSSTATUS) && (w <= vcpu_regmap_pkg::ST_SENVCFG));
-  endfunction
+  // Window words that hold a state field (ctrl and status are ctl's own).  Plain
+  // expressions rather than functions: Icarus 11 re-evaluates an always_comb that
+  // calls a function whenever any caller of it runs, which made it spin.
+  logic word_mapped;
+  assign word_mapped = ((word >= vcpu_regmap_pkg::ST_BUDGET)   && (word <= vcpu_regmap_pkg::ST_PC))         ||
+                       ((word >= vcpu_regmap_pkg::ST_SCAUSE)   && (word <= vcpu_regmap_pkg::ST_HTINST))     ||
+                       ((word >= vcpu_regmap_pkg::ST_INSTRET)  && (word <= vcpu_regmap_pkg::ST_HS_SSTATUS)) ||
+                       ((word >= vcpu_regmap_pkg::ST_X0)       && (word <= vcpu_regmap_pkg::ST_HGEIP))      ||
+                       ((word >= vcpu_regmap_pkg::ST_VSSTATUS) && (word <= vcpu_regmap_pkg::ST_SENVCFG));
 
-  function automatic logic [31:0] merge(input logic [31:0] old, input logic [31:0] wdata,
-                                        input logic [31:0] mask);
-    merge = (old & ~mask) | (wdata & mask);
-  endfunction
+  // Write data merged into the current value under the byte strobes.
+  logic [31:0] st_rmw_data, scratch_wr, flush_addr_wr;
+  assign st_rmw_data   = (st_rdata_i & ~bmask) | (reg_wdata & bmask);
+  assign scratch_wr    = (scratch_q & ~bmask) | (reg_wdata & bmask);
+  assign flush_addr_wr = (flush_addr_q & ~bmask) | (reg_wdata & bmask);
 
   // Per-context view.
   logic [NUM_VCPUS-1:0] is_running, is_exit_pending, on_core, blocked;
@@ -320,7 +322,7 @@ module vcpu_ctl #(
           end else if (word == vcpu_regmap_pkg::ST_STATUS) begin
             reg_done  = 1'b1;                    // read-only
             reg_rdata = reg_we ? '0 : {30'd0, cur_state};
-          end else if (!st_mapped(word) || (cur_state == CtxRunning) ||
+          end else if (!word_mapped || (cur_state == CtxRunning) ||
                        (reg_we && (reg_wstrb == 4'h0))) begin
             reg_done  = 1'b1;                    // unmapped, or context RUNNING: 0 / dropped
           end else if (!blocked[ctx_idx]) begin
@@ -340,7 +342,7 @@ module vcpu_ctl #(
       ACC_ST_RD: begin
         if (st_ready_i) begin
           if (rmw_q) begin
-            st_wdata_d  = merge(st_rdata_i, reg_wdata, bmask);
+            st_wdata_d  = st_rmw_data;
             acc_state_d = ACC_ST_WR;
           end else begin
             reg_done    = 1'b1;
@@ -376,14 +378,14 @@ module vcpu_ctl #(
   logic [31:0]          time_lo_wr, time_hi_wr;
   logic [63:0]          time_base;
 
-  assign irq_enable_wr     = merge(32'(irq_enable_q), reg_wdata, bmask);
-  assign flush_vmid_wr     = merge(32'(flush_vmid_q), reg_wdata, bmask);
-  assign flush_asid_wr     = merge(32'(flush_asid_q), reg_wdata, bmask);
+  assign irq_enable_wr     = (32'(irq_enable_q) & ~bmask) | (reg_wdata & bmask);
+  assign flush_vmid_wr     = (32'(flush_vmid_q) & ~bmask) | (reg_wdata & bmask);
+  assign flush_asid_wr     = (32'(flush_asid_q) & ~bmask) | (reg_wdata & bmask);
   assign flush_kind_wr     = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_KIND_LSB +: 2];
   assign flush_use_asid_wr = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_USE_ASID_LSB];
   assign flush_use_addr_wr = reg_wdata[vcpu_regmap_pkg::FLUSH_CMD_USE_ADDR_LSB];
-  assign time_lo_wr        = merge(time_lo_q, reg_wdata, bmask);
-  assign time_hi_wr        = merge(time_hi_q, reg_wdata, bmask);
+  assign time_lo_wr        = (time_lo_q & ~bmask) | (reg_wdata & bmask);
+  assign time_hi_wr        = (time_hi_q & ~bmask) | (reg_wdata & bmask);
   assign w1c_bits          = w1c_word[NUM_VCPUS-1:0];
 
   always_comb begin
@@ -403,7 +405,7 @@ module vcpu_ctl #(
 
     if (gwrite) begin
       case (goff)
-        vcpu_regmap_pkg::REG_SCRATCH:      scratch_d    = merge(scratch_q, reg_wdata, bmask);
+        vcpu_regmap_pkg::REG_SCRATCH:      scratch_d    = scratch_wr;
         vcpu_regmap_pkg::REG_EXIT_PENDING: w1c_word     = reg_wdata & bmask;
         vcpu_regmap_pkg::REG_IRQ_ENABLE:   irq_enable_d = NUM_VCPUS'(irq_enable_wr);
         vcpu_regmap_pkg::REG_TIME_LO:      time_base    = {time_hi_q, time_lo_wr};
@@ -419,7 +421,7 @@ module vcpu_ctl #(
         end
         vcpu_regmap_pkg::REG_FLUSH_VMID:   flush_vmid_d = FlushVmidW'(flush_vmid_wr);
         vcpu_regmap_pkg::REG_FLUSH_ASID:   flush_asid_d = FlushAsidW'(flush_asid_wr);
-        vcpu_regmap_pkg::REG_FLUSH_ADDR:   flush_addr_d = merge(flush_addr_q, reg_wdata, bmask);
+        vcpu_regmap_pkg::REG_FLUSH_ADDR:   flush_addr_d = flush_addr_wr;
         default: ;        // read-only or unmapped: ignored
       endcase
     end
@@ -441,124 +443,139 @@ module vcpu_ctl #(
   end
 
   // Round-robin pick among runnable contexts: the first one after rr_last_q.
-  always_comb begin
-    logic [CtxW-1:0] cand;
-    runnable_any = 1'b0;
-    launch_ctx   = rr_last_q;
-    cand         = rr_last_q;
-    // Walk backwards so that the nearest candidate after rr_last_q is the last match.
-    for (int k = NUM_VCPUS; k >= 1; k--) begin
-      cand = CtxW'((32'(rr_last_q) + 32'(k)) % 32'(NUM_VCPUS));
-      if (runnable[cand]) begin
-        runnable_any = 1'b1;
-        launch_ctx   = cand;
-      end
-    end
+  // Built from continuous assignments (a priority chain over the rotated
+  // request vector): an always_comb with a for loop here made Icarus 11 spin.
+  logic [CtxW:0]        rr_start;                 // rr_last_q + 1, wrapped
+  logic [NUM_VCPUS-1:0] rr_hit;                   // candidate j (j-th after rr_last_q) is runnable
+  logic [NUM_VCPUS:0]   rr_found;                 // a candidate < j was runnable
+  logic [CtxW-1:0]      rr_pick [NUM_VCPUS+1];    // running OR of the selected index
+
+  assign rr_start    = ({1'b0, rr_last_q} == (CtxW + 1)'(NUM_VCPUS - 1)) ? '0
+                                                                        : {1'b0, rr_last_q} + 1'b1;
+  assign rr_found[0] = 1'b0;
+  assign rr_pick[0]  = '0;
+  for (genvar j = 0; j < NUM_VCPUS; j++) begin : g_rr
+    logic [CtxW:0] sum;
+    logic [CtxW:0] idx;
+    assign sum           = rr_start + (CtxW + 1)'(j);
+    assign idx           = (sum >= (CtxW + 1)'(NUM_VCPUS)) ? sum - (CtxW + 1)'(NUM_VCPUS) : sum;
+    assign rr_hit[j]     = runnable[idx[CtxW-1:0]];
+    assign rr_found[j+1] = rr_found[j] | rr_hit[j];
+    assign rr_pick[j+1]  = rr_pick[j] | ((rr_hit[j] && !rr_found[j]) ? idx[CtxW-1:0] : '0);
+    logic unused_idx_msb;
+    assign unused_idx_msb = idx[CtxW];   // always 0 after the wrap
   end
+  assign runnable_any = rr_found[NUM_VCPUS];
+  assign launch_ctx   = rr_pick[NUM_VCPUS];
 
   // Start a context only when the core is free and no state-port access or
   // CTRL command is in flight (either could concern the candidate this cycle).
   assign launch = runnable_any && !owned_q && !busy_i && !run_q && !st_valid_o && !cmd_en;
 
-  always_comb begin
-    logic reset_issued;
-    logic held;       // context i stays on the core after this cycle
-    logic [1:0] st;   // context i's next state
-    ctx_state_d     = ctx_state_q;
-    stop_req_d      = stop_req_q;
-    halt_req_d      = halt_req_q;
-    reset_req_d     = reset_req_q;
-    reset_pend_d    = reset_pend_q;
-    owned_d         = owned_q;
-    owned_ctx_d     = owned_ctx_q;
-    run_d           = 1'b0;
-    run_ctx_d       = run_ctx_q;
-    rr_last_d       = rr_last_q;
-    ctx_reset_d     = 1'b0;
-    ctx_reset_ctx_d = ctx_reset_ctx_q;
-    held            = 1'b0;
-    st              = CtxIdle;
+  // One pending context reset is issued per cycle, lowest index first.
+  logic [NUM_VCPUS:0]   rp_found;
+  logic [CtxW-1:0]      rp_pick [NUM_VCPUS+1];
+  logic [NUM_VCPUS-1:0] rp_issue;                 // context g's reset is issued this cycle
+  assign rp_found[0] = 1'b0;
+  assign rp_pick[0]  = '0;
+  for (genvar g = 0; g < NUM_VCPUS; g++) begin : g_rp
+    assign rp_issue[g]   = reset_pend_q[g] && !rp_found[g];
+    assign rp_found[g+1] = rp_found[g] | reset_pend_q[g];
+    assign rp_pick[g+1]  = rp_pick[g] | (rp_issue[g] ? CtxW'(g) : '0);
+  end
+  assign ctx_reset_d     = rp_found[NUM_VCPUS];
+  assign ctx_reset_ctx_d = rp_found[NUM_VCPUS] ? rp_pick[NUM_VCPUS] : ctx_reset_ctx_q;
 
-    // Issue one pending context reset per cycle (lowest index first).
-    reset_issued = 1'b0;
-    for (int i = 0; i < NUM_VCPUS; i++) begin
-      if (reset_pend_q[i] && !reset_issued) begin
-        reset_issued    = 1'b1;
-        ctx_reset_d     = 1'b1;
-        ctx_reset_ctx_d = CtxW'(i);
-        reset_pend_d[i] = 1'b0;
-      end
-    end
+  // Hand a context to the core; the core lets go with exit_i.
+  assign run_d       = launch;
+  assign run_ctx_d   = launch ? launch_ctx : run_ctx_q;
+  assign rr_last_d   = launch ? launch_ctx : rr_last_q;
+  assign owned_d     = launch ? 1'b1 : ((exit_i && owned_q) ? 1'b0 : owned_q);
+  assign owned_ctx_d = launch ? launch_ctx : owned_ctx_q;
 
-    // Hand a context to the core.
-    if (launch) begin
-      run_d       = 1'b1;
-      run_ctx_d   = launch_ctx;
-      rr_last_d   = launch_ctx;
-      owned_d     = 1'b1;
-      owned_ctx_d = launch_ctx;
-    end
+  // Per-context life cycle.
+  for (genvar g = 0; g < NUM_VCPUS; g++) begin : g_life
+    logic       held;       // stays on the core after this cycle
+    logic       exited;     // the core let go of it this cycle
+    logic       cmd_here;   // a CTRL command for this context this cycle
+    logic [1:0] st_q;       // its state
+    logic [1:0] st_exit;    // after the exit
+    logic [1:0] st_w1c;     // after the EXIT_PENDING write-1-to-clear
+    logic [1:0] st_d;
+    logic       stop_d, halt_d, resetq_d, pend_d;
+    logic       stop_q, halt_q, resetq_q, pend_q, w1c, issued;
 
-    // The core let go of its context.
-    if (exit_i && owned_q) begin
-      owned_d = 1'b0;
-    end
+    // Scalars for the always_comb blocks below (Icarus 11 cannot make constant
+    // bit-selects part of an always_comb sensitivity list).
+    assign stop_q   = stop_req_q[g];
+    assign halt_q   = halt_req_q[g];
+    assign resetq_q = reset_req_q[g];
+    assign pend_q   = reset_pend_q[g];
+    assign w1c      = w1c_bits[g];
+    assign issued   = rp_issue[g];
+    assign st_q     = ctx_state_q[2*g +: 2];
+    assign held     = on_core[g] && !exit_i;
+    assign exited   = on_core[g] && exit_i;
+    assign cmd_here = cmd_en && (ctx_idx == CtxW'(g));
 
-    for (int i = 0; i < NUM_VCPUS; i++) begin
-      held = on_core[i] && !exit_i;
-      st   = ctx_state_q[2*i +: 2];
-
+    always_comb begin
       // Exit of the context on the core.
-      if (exit_i && on_core[i]) begin
-        if (reset_req_q[i]) begin
-          st              = CtxIdle;
-          reset_pend_d[i] = 1'b1;
-        end else if (halt_req_q[i]) begin
-          st              = CtxHalted;
+      st_exit = st_q;
+      if (exited) begin
+        if (resetq_q) begin
+          st_exit = CtxIdle;
+        end else if (halt_q) begin
+          st_exit = CtxHalted;
         end else begin
-          st              = CtxExitPending;
+          st_exit = CtxExitPending;
         end
-        stop_req_d[i]  = 1'b0;
-        halt_req_d[i]  = 1'b0;
-        reset_req_d[i] = 1'b0;
       end
+    end
 
-      // EXIT_PENDING write-1-to-clear.
-      if (w1c_bits[i] && (st == CtxExitPending)) begin
-        st = CtxIdle;
-      end
+    assign st_w1c = (w1c && (st_exit == CtxExitPending)) ? CtxIdle : st_exit;
 
+    always_comb begin
+      st_d     = st_w1c;
+      stop_d   = stop_q && !exited;
+      halt_d   = halt_q && !exited;
+      resetq_d = resetq_q && !exited;
+      pend_d   = (pend_q && !issued) || (exited && resetq_q);
       // CTRL command (priority RESET > HALT > STOP > RUN).
-      if (cmd_en && (ctx_idx == CtxW'(i))) begin
+      if (cmd_here) begin
         if (cmd_reset) begin
           if (held) begin
-            reset_req_d[i] = 1'b1;             // stop first; reset at its exit
+            resetq_d = 1'b1;                  // stop first; reset at its exit
           end else begin
-            st              = CtxIdle;
-            reset_pend_d[i] = 1'b1;
-            stop_req_d[i]   = 1'b0;
-            halt_req_d[i]   = 1'b0;
-            reset_req_d[i]  = 1'b0;
+            st_d     = CtxIdle;
+            pend_d   = 1'b1;
+            stop_d   = 1'b0;
+            halt_d   = 1'b0;
+            resetq_d = 1'b0;
           end
         end else if (cmd_halt) begin
           if (held) begin
-            halt_req_d[i] = 1'b1;              // stop first; HALTED at its exit
+            halt_d = 1'b1;                    // stop first; HALTED at its exit
           end else begin
-            st            = CtxHalted;
-            stop_req_d[i] = 1'b0;
+            st_d   = CtxHalted;
+            stop_d = 1'b0;
           end
         end else if (cmd_stop) begin
-          if (st == CtxRunning) begin
-            stop_req_d[i] = 1'b1;              // a queued context exits at its first boundary
+          if (st_w1c == CtxRunning) begin
+            stop_d = 1'b1;                    // a queued context exits at its first boundary
           end
         end else if (cmd_run) begin
-          if (st == CtxIdle) begin
-            st = CtxRunning;
+          if (st_w1c == CtxIdle) begin
+            st_d = CtxRunning;
           end
         end
       end
-      ctx_state_d[2*i +: 2] = st;
     end
+
+    assign ctx_state_d[2*g +: 2] = st_d;
+    assign stop_req_d[g]         = stop_d;
+    assign halt_req_d[g]         = halt_d;
+    assign reset_req_d[g]        = resetq_d;
+    assign reset_pend_d[g]       = pend_d;
   end
 
   // ---------------------------------------------------------------------------
