@@ -112,21 +112,10 @@ module vcpu_core
   localparam logic [2:0] S_MULDIV = 3'd5;  // waiting for the M unit
   localparam logic [2:0] S_EXIT   = 3'd6;  // exit record written: exit_o
 
-  // Word write ports into the context storage (later ports win).
-  localparam int P_PC       = 0;
-  localparam int P_PRIV     = 1;
-  localparam int P_BUDGET   = 2;
-  localparam int P_INSTRET  = 3;
-  localparam int P_INSTRETH = 4;
-  localparam int P_CYCLE    = 5;
-  localparam int P_CYCLEH   = 6;
-  localparam int P_CSR      = 7;
-  localparam int P_TA       = 8;   // vsepc   | scause
-  localparam int P_TB       = 9;   // vscause | sepc
-  localparam int P_TC       = 10;  // vstval  | stval
-  localparam int P_TD       = 11;  // vsstatus (trap entry, SRET) | hstatus
-  localparam int P_TE       = 12;  // htval
-  localparam int P_TF       = 13;  // htinst
+  // Word write ports into the context storage (later ports win), in this order from
+  // slot 0: pc, priv, budget, instret, instreth, cycle, cycleh, CSR write, then the
+  // trap words TA (vsepc | scause), TB (vscause | sepc), TC (vstval | stval),
+  // TD (vsstatus | hstatus), TE (htval), TF (htinst).
   localparam int NUM_WP     = 14;
 
   // Field bits.
@@ -396,61 +385,77 @@ module vcpu_core
   assign vtvm = hstatus[HSTATUS_VTVM];
   assign target_misaligned = jump_target[1];
 
+  // Every branch assigns each output exactly once (no default-then-override:
+  // Icarus 11 loops on intermediate toggles between always_comb blocks).
   logic        exc_valid;
   logic [4:0]  exc_cause;
   logic [31:0] exc_tval;
+  logic        priv_or_vtsr, priv_or_vtw, priv_or_vtvm;
+  assign priv_or_vtsr = (priv == PRIV_VU) || vtsr;
+  assign priv_or_vtw  = (priv == PRIV_VU) || vtw;
+  assign priv_or_vtvm = (priv == PRIV_VU) || vtvm;
   always_comb begin
-    exc_valid = 1'b1;
-    exc_cause = EXC_ILLEGAL;
-    exc_tval  = insn_q;
     case (cls)
-      CLS_ILLEGAL: ;
-      CLS_HVIRT:   exc_cause = EXC_VIRTUAL_INSN;
+      CLS_ILLEGAL: begin
+        exc_valid = 1'b1;
+        exc_cause = EXC_ILLEGAL;
+        exc_tval  = insn_q;
+      end
+      CLS_HVIRT: begin
+        exc_valid = 1'b1;
+        exc_cause = EXC_VIRTUAL_INSN;
+        exc_tval  = insn_q;
+      end
       CLS_CSR: begin
-        if (csr_illegal) begin
-          exc_cause = EXC_ILLEGAL;
-        end else if (csr_virtual) begin
-          exc_cause = EXC_VIRTUAL_INSN;
-        end else begin
-          exc_valid = 1'b0;
-        end
+        exc_valid = csr_illegal || csr_virtual;
+        exc_cause = csr_illegal ? EXC_ILLEGAL : EXC_VIRTUAL_INSN;
+        exc_tval  = insn_q;
       end
       CLS_ECALL: begin
+        exc_valid = 1'b1;
         exc_cause = (priv == PRIV_VS) ? EXC_ECALL_VS : EXC_ECALL_VU;
         exc_tval  = 32'd0;
       end
       CLS_EBREAK: begin
+        exc_valid = 1'b1;
         exc_cause = EXC_BREAKPOINT;
         exc_tval  = pc;
       end
       CLS_SRET: begin
+        exc_valid = priv_or_vtsr;
         exc_cause = EXC_VIRTUAL_INSN;
-        exc_valid = (priv == PRIV_VU) || vtsr;
+        exc_tval  = insn_q;
       end
       CLS_WFI: begin
+        exc_valid = priv_or_vtw;
         exc_cause = EXC_VIRTUAL_INSN;
-        exc_valid = (priv == PRIV_VU) || vtw;
+        exc_tval  = insn_q;
       end
       CLS_SFENCE: begin
+        exc_valid = priv_or_vtvm;
         exc_cause = EXC_VIRTUAL_INSN;
-        exc_valid = (priv == PRIV_VU) || vtvm;
+        exc_tval  = insn_q;
       end
       CLS_JAL, CLS_JALR, CLS_BRANCH: begin
+        exc_valid = is_jump && target_misaligned;
         exc_cause = EXC_INSN_MISALIGNED;
         exc_tval  = jump_target;
-        exc_valid = is_jump && target_misaligned;
       end
       CLS_LOAD: begin
+        exc_valid = mem_misaligned;
         exc_cause = EXC_LOAD_MISALIGNED;
         exc_tval  = mem_addr;
-        exc_valid = mem_misaligned;
       end
       CLS_STORE: begin
+        exc_valid = mem_misaligned;
         exc_cause = EXC_STORE_MISALIGNED;
         exc_tval  = mem_addr;
-        exc_valid = mem_misaligned;
       end
-      default: exc_valid = 1'b0;  // ALU, MULDIV, NOP
+      default: begin  // ALU, MULDIV, NOP
+        exc_valid = 1'b0;
+        exc_cause = EXC_ILLEGAL;
+        exc_tval  = insn_q;
+      end
     endcase
   end
 
@@ -494,59 +499,29 @@ module vcpu_core
   logic        ev_irq_vs, ev_irq_exit;
   logic [31:0] irq_cause;
 
-  always_comb begin
-    commit      = 1'b0;
-    commit_trap = 1'b0;
-    trap_cause  = exc_cause;
-    trap_tval   = exc_tval;
-    trap_htval  = 32'd0;
-    trap_htinst = 32'd0;
-    trap_fetch  = 1'b0;
-    case (state_q)
-      S_FETCH: begin
-        if (resp_valid_i && resp_fault_i) begin
-          commit      = 1'b1;
-          commit_trap = 1'b1;
-          trap_fetch  = 1'b1;
-          trap_cause  = resp_cause_i;
-          trap_tval   = pc;
-          trap_htval  = resp_htval_i;
-          trap_htinst = (resp_implicit_i && resp_cause_i == EXC_INSN_GUEST_PAGE) ?
-                        HTINST_PTE_READ : 32'd0;
-        end
-      end
-      S_EXEC: begin
-        if (exc_valid) begin
-          commit      = 1'b1;
-          commit_trap = 1'b1;
-        end else if (cls != CLS_LOAD && cls != CLS_STORE && cls != CLS_MULDIV) begin
-          commit = 1'b1;
-        end
-      end
-      S_MEM: begin
-        if (resp_valid_i) begin
-          commit = 1'b1;
-          if (resp_fault_i) begin
-            commit_trap = 1'b1;
-            trap_cause  = resp_cause_i;
-            trap_tval   = mem_addr;
-            trap_htval  = resp_htval_i;
-            if (resp_cause_i == EXC_LOAD_GUEST_PAGE || resp_cause_i == EXC_STORE_GUEST_PAGE) begin
-              if (resp_implicit_i) begin
-                trap_htinst = HTINST_PTE_READ;
-              end else if (cls == CLS_LOAD) begin
-                trap_htinst = insn_q & HTINST_LOAD_MASK;
-              end else begin
-                trap_htinst = insn_q & HTINST_STORE_MASK;
-              end
-            end
-          end
-        end
-      end
-      S_MULDIV: commit = md_done;
-      default: ;
-    endcase
-  end
+  logic fetch_fault, exec_commit, mem_done, resp_state, gpf_fetch, gpf_mem;
+  logic [31:0] mem_htinst;
+  assign fetch_fault = (state_q == S_FETCH) && resp_valid_i && resp_fault_i;
+  assign exec_commit = (state_q == S_EXEC) &&
+                       (exc_valid || (cls != CLS_LOAD && cls != CLS_STORE && cls != CLS_MULDIV));
+  assign mem_done    = (state_q == S_MEM) && resp_valid_i;
+  assign commit      = fetch_fault || exec_commit || mem_done || ((state_q == S_MULDIV) && md_done);
+  assign commit_trap = fetch_fault || ((state_q == S_EXEC) && exc_valid) ||
+                       (mem_done && resp_fault_i);
+  assign trap_fetch  = fetch_fault;
+  // The trap's values (meaningful with commit_trap): from the mmu response in FETCH/MEM.
+  assign resp_state  = (state_q == S_FETCH) || (state_q == S_MEM);
+  assign gpf_fetch   = (resp_cause_i == EXC_INSN_GUEST_PAGE);
+  assign gpf_mem     = (resp_cause_i == EXC_LOAD_GUEST_PAGE) || (resp_cause_i == EXC_STORE_GUEST_PAGE);
+  assign mem_htinst  = resp_implicit_i     ? HTINST_PTE_READ :
+                       (cls == CLS_LOAD)   ? (insn_q & HTINST_LOAD_MASK) :
+                                             (insn_q & HTINST_STORE_MASK);
+  assign trap_cause  = resp_state ? resp_cause_i : exc_cause;
+  assign trap_tval   = (state_q == S_FETCH) ? pc : ((state_q == S_MEM) ? mem_addr : exc_tval);
+  assign trap_htval  = resp_state ? resp_htval_i : 32'd0;
+  assign trap_htinst = ((state_q == S_FETCH) && resp_implicit_i && gpf_fetch) ? HTINST_PTE_READ :
+                       ((state_q == S_MEM) && gpf_mem)                        ? mem_htinst :
+                                                                                32'd0;
 
   assign ev_irq_exit = (state_q == S_BOUND) && (bnd_stop || bnd_preempt || bnd_hs);
   assign ev_irq_vs   = (state_q == S_BOUND) && !ev_irq_exit && bnd_vs;
@@ -627,141 +602,99 @@ module vcpu_core
   assign instret_next_hi = instret_next[63:32];
   assign sret_priv       = {31'd0, vsstatus[SSTATUS_SPP]};
 
-  always_comb begin
-    wp_en   = '0;
-    wp_idx  = '0;
-    wp_data = '0;
-    wp_idx[P_PC*CW_W +: CW_W]       = CW_PC;
-    wp_idx[P_PRIV*CW_W +: CW_W]     = CW_PRIV;
-    wp_idx[P_BUDGET*CW_W +: CW_W]   = CW_BUDGET;
-    wp_idx[P_INSTRET*CW_W +: CW_W]  = CW_INSTRET;
-    wp_idx[P_INSTRETH*CW_W +: CW_W] = CW_INSTRETH;
-    wp_idx[P_CYCLE*CW_W +: CW_W]    = CW_CYCLE;
-    wp_idx[P_CYCLEH*CW_W +: CW_W]   = CW_CYCLEH;
-    wp_idx[P_CSR*CW_W +: CW_W]      = csr_wr_cw;
-    wp_idx[P_TA*CW_W +: CW_W]       = ent_vs ? CW_VSEPC : CW_SCAUSE;
-    wp_idx[P_TB*CW_W +: CW_W]       = ent_vs ? CW_VSCAUSE : CW_SEPC;
-    wp_idx[P_TC*CW_W +: CW_W]       = ent_vs ? CW_VSTVAL : CW_STVAL;
-    wp_idx[P_TD*CW_W +: CW_W]       = (ent_vs || !ent_exit) ? CW_VSSTATUS : CW_HSTATUS;
-    wp_idx[P_TE*CW_W +: CW_W]       = CW_HTVAL;
-    wp_idx[P_TF*CW_W +: CW_W]       = CW_HTINST;
+  // (Continuous assignments: Icarus 11.0 loops on always_comb blocks that assign
+  // a variable twice, e.g. defaults then overrides.)
+  logic        pc_en, priv_en, budget_en, instret_en, cycle_en, csr_en;
+  logic        ta_en, tb_en, tc_en, td_en, te_en, tf_en;
+  logic [31:0] pc_wdata, priv_wdata, ta_wdata, tb_wdata, td_wdata;
+  logic [CW_W-1:0] ta_idx, tb_idx, tc_idx, td_idx;
+  assign pc_en      = commit_ok || ent_vs;
+  assign pc_wdata   = ent_vs ? ent_handler : next_pc;
+  assign priv_en    = (commit_ok && is_sret) || ent_vs;
+  assign priv_wdata = ent_vs ? {31'd0, PRIV_VS} : sret_priv;
+  assign budget_en  = commit && (budget != 32'd0);     // every record
+  assign instret_en = commit_ok;                        // records without trap
+  assign cycle_en   = (state_q != S_IDLE);              // every clock on the pipeline
+  assign csr_en     = csr_commit;
+  // Trap entry into VS (vsepc, vscause, vstval, vsstatus) or exit (scause, sepc, stval,
+  // hstatus, htval, htinst); SRET rewrites vsstatus through port TD too.
+  assign ta_en    = ent_vs || ent_exit;
+  assign tb_en    = ent_vs || ent_exit;
+  assign tc_en    = ent_vs || ent_exit;
+  assign td_en    = ent_vs || ent_exit || (commit_ok && is_sret);
+  assign te_en    = ent_exit;
+  assign tf_en    = ent_exit;
+  assign ta_idx   = ent_vs ? CW_VSEPC : CW_SCAUSE;
+  assign tb_idx   = ent_vs ? CW_VSCAUSE : CW_SEPC;
+  assign tc_idx   = ent_vs ? CW_VSTVAL : CW_STVAL;
+  assign td_idx   = ent_exit ? CW_HSTATUS : CW_VSSTATUS;
+  assign ta_wdata = ent_vs ? pc : ent_cause;
+  assign tb_wdata = ent_vs ? ent_cause : pc;
+  assign td_wdata = ent_exit ? hstatus_exit : (ent_vs ? vsstatus_trap : vsstatus_sret);
 
-    // Cycle counter: every clock while the context is on the pipeline.
-    wp_en[P_CYCLE]  = (state_q != S_IDLE);
-    wp_en[P_CYCLEH] = (state_q != S_IDLE);
-    wp_data[P_CYCLE*32 +: 32]  = cycle_next_lo;
-    wp_data[P_CYCLEH*32 +: 32] = cycle_next_hi;
-
-    // Every retirement record: budget.
-    wp_en[P_BUDGET] = commit && (budget != 32'd0);
-    wp_data[P_BUDGET*32 +: 32] = budget - 32'd1;
-
-    // Normal retirement: pc, instret, CSR, SRET.
-    wp_en[P_PC]       = commit_ok;
-    wp_data[P_PC*32 +: 32] = next_pc;
-    wp_en[P_INSTRET]  = commit_ok;
-    wp_en[P_INSTRETH] = commit_ok;
-    wp_data[P_INSTRET*32 +: 32]  = instret_next_lo;
-    wp_data[P_INSTRETH*32 +: 32] = instret_next_hi;
-    wp_en[P_CSR]      = csr_commit;
-    wp_data[P_CSR*32 +: 32] = csr_wr_data;
-    if (commit_ok && is_sret) begin
-      wp_en[P_PRIV] = 1'b1;
-      wp_data[P_PRIV*32 +: 32] = sret_priv;
-      wp_en[P_TD] = 1'b1;
-      wp_data[P_TD*32 +: 32] = vsstatus_sret;
-    end
-
-    // Trap entry into VS.
-    if (ent_vs) begin
-      wp_en[P_PC] = 1'b1;
-      wp_data[P_PC*32 +: 32] = ent_handler;
-      wp_en[P_PRIV] = 1'b1;
-      wp_data[P_PRIV*32 +: 32] = {31'd0, PRIV_VS};
-      wp_en[P_TA] = 1'b1;
-      wp_data[P_TA*32 +: 32] = pc;
-      wp_en[P_TB] = 1'b1;
-      wp_data[P_TB*32 +: 32] = ent_cause;
-      wp_en[P_TC] = 1'b1;
-      wp_data[P_TC*32 +: 32] = ent_tval;
-      wp_en[P_TD] = 1'b1;
-      wp_data[P_TD*32 +: 32] = vsstatus_trap;
-    end
-
-    // Exit: the HS trap record; pc (= sepc) and priv stay.
-    if (ent_exit) begin
-      wp_en[P_TA] = 1'b1;
-      wp_data[P_TA*32 +: 32] = ent_cause;
-      wp_en[P_TB] = 1'b1;
-      wp_data[P_TB*32 +: 32] = pc;
-      wp_en[P_TC] = 1'b1;
-      wp_data[P_TC*32 +: 32] = ent_tval;
-      wp_en[P_TD] = 1'b1;
-      wp_data[P_TD*32 +: 32] = hstatus_exit;
-      wp_en[P_TE] = 1'b1;
-      wp_data[P_TE*32 +: 32] = ent_htval;
-      wp_en[P_TF] = 1'b1;
-      wp_data[P_TF*32 +: 32] = ent_htinst;
-    end
-  end
+  // Port order: P_TF ... P_PC (P_PC = 0 is the least significant slot).
+  assign wp_en   = {tf_en, te_en, td_en, tc_en, tb_en, ta_en, csr_en, cycle_en, cycle_en,
+                    instret_en, instret_en, budget_en, priv_en, pc_en};
+  assign wp_idx  = {CW_HTINST, CW_HTVAL, td_idx, tc_idx, tb_idx, ta_idx, csr_wr_cw, CW_CYCLEH,
+                    CW_CYCLE, CW_INSTRETH, CW_INSTRET, CW_BUDGET, CW_PRIV, CW_PC};
+  assign wp_data = {ent_htinst, ent_htval, td_wdata, ent_tval, tb_wdata, ta_wdata, csr_wr_data,
+                    cycle_next_hi, cycle_next_lo, instret_next_hi, instret_next_lo,
+                    budget - 32'd1, priv_wdata, pc_wdata};
 
   // ---------------------------------------------------------------------------
   // FSM.
+  // Every path assigns the whole next-state tuple once (Icarus 11.0, see above).
+  logic       intr_c, preempt_c;   // intr/preempt after a retirement record this cycle
+  logic [2:0] after_commit;
+  assign intr_c       = commit ? 1'b0 : intr_q;
+  assign preempt_c    = (commit && budget == 32'd1) ? 1'b1 : preempt_q;
+  assign after_commit = ent_exit ? S_EXIT : S_BOUND;
+
   always_comb begin
-    state_d   = state_q;
-    ctx_d     = ctx_q;
-    insn_d    = insn_q;
-    preempt_d = preempt_q;
-    intr_d    = intr_q;
-
-    if (commit) begin
-      intr_d = 1'b0;
-      if (budget == 32'd1) preempt_d = 1'b1;
-    end
-
     case (state_q)
       S_IDLE: begin
-        preempt_d = 1'b0;
-        intr_d    = 1'b0;
         if (run_i) begin
-          ctx_d   = run_ctx_i;
-          state_d = S_BOUND;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_BOUND, run_ctx_i, insn_q, 1'b0, 1'b0};
+        end else begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_IDLE, ctx_q, insn_q, 1'b0, 1'b0};
         end
       end
       S_BOUND: begin
         if (ev_irq_exit) begin
-          state_d = S_EXIT;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_EXIT, ctx_q, insn_q, preempt_q, intr_q};
         end else begin
-          if (ev_irq_vs) intr_d = 1'b1;
-          state_d = S_FETCH;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} =
+            {S_FETCH, ctx_q, insn_q, preempt_q, intr_q | ev_irq_vs};
         end
       end
       S_FETCH: begin
-        if (resp_valid_i) begin
-          insn_d = resp_rdata_i;
-          if (resp_fault_i) begin
-            insn_d  = 32'd0;
-            state_d = ent_exit ? S_EXIT : S_BOUND;
-          end else begin
-            state_d = S_EXEC;
-          end
+        if (!resp_valid_i) begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_FETCH, ctx_q, insn_q, preempt_c, intr_c};
+        end else if (resp_fault_i) begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {after_commit, ctx_q, 32'd0, preempt_c, intr_c};
+        end else begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} =
+            {S_EXEC, ctx_q, resp_rdata_i, preempt_c, intr_c};
         end
       end
       S_EXEC: begin
         if (commit) begin
-          state_d = ent_exit ? S_EXIT : S_BOUND;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {after_commit, ctx_q, insn_q, preempt_c, intr_c};
         end else if (cls == CLS_MULDIV) begin
-          state_d = S_MULDIV;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_MULDIV, ctx_q, insn_q, preempt_q, intr_q};
         end else begin
-          state_d = S_MEM;
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_MEM, ctx_q, insn_q, preempt_q, intr_q};
         end
       end
       S_MEM, S_MULDIV: begin
-        if (commit) state_d = ent_exit ? S_EXIT : S_BOUND;
+        if (commit) begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {after_commit, ctx_q, insn_q, preempt_c, intr_c};
+        end else begin
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {state_q, ctx_q, insn_q, preempt_q, intr_q};
+        end
       end
       default: begin  // S_EXIT
-        preempt_d = 1'b0;
-        state_d   = S_IDLE;
+        {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_IDLE, ctx_q, insn_q, 1'b0, intr_q};
       end
     endcase
   end

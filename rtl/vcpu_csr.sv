@@ -91,38 +91,36 @@ module vcpu_csr
   logic [31:0] hip;
   assign hip = (hvip & (VS_IRQ_BITS & ~32'h40)) | {25'd0, vstip_i, 6'd0};
 
-  // Classification of the CSR number.
+  // Classification of the CSR number.  (Continuous assignments, and always_comb
+  // blocks that assign each variable once: Icarus 11.0 loops otherwise.)
   logic is_s, is_counter, is_h, is_vs, is_stimecmp, is_shared;
-  always_comb begin
-    is_s = 1'b0;
-    case (addr_i)
-      CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SCOUNTEREN, CSR_SENVCFG, CSR_SSCRATCH, CSR_SEPC,
-      CSR_SCAUSE, CSR_STVAL, CSR_SIP, CSR_STIMECMP, CSR_STIMECMPH, CSR_SATP: is_s = 1'b1;
-      default: ;
-    endcase
-    is_counter = 1'b0;
-    case (addr_i)
-      CSR_CYCLE, CSR_TIME, CSR_INSTRET, CSR_CYCLEH, CSR_TIMEH, CSR_INSTRETH: is_counter = 1'b1;
-      default: ;
-    endcase
-    is_h = 1'b0;
-    case (addr_i)
-      CSR_HSTATUS, CSR_HEDELEG, CSR_HEDELEGH, CSR_HIDELEG, CSR_HIE, CSR_HTIMEDELTA,
-      CSR_HTIMEDELTAH, CSR_HCOUNTEREN, CSR_HGEIE, CSR_HENVCFG, CSR_HENVCFGH, CSR_HTVAL,
-      CSR_HIP, CSR_HVIP, CSR_HTINST, CSR_HGATP, CSR_HGEIP: is_h = 1'b1;
-      default: ;
-    endcase
-    is_vs = 1'b0;
-    case (addr_i)
-      CSR_VSSTATUS, CSR_VSIE, CSR_VSTVEC, CSR_VSSCRATCH, CSR_VSEPC, CSR_VSCAUSE, CSR_VSTVAL,
-      CSR_VSIP, CSR_VSTIMECMP, CSR_VSTIMECMPH, CSR_VSATP: is_vs = 1'b1;
-      default: ;
-    endcase
-    is_stimecmp  = (addr_i == CSR_STIMECMP) || (addr_i == CSR_STIMECMPH);
-    is_shared    = (addr_i == CSR_SCOUNTEREN) || (addr_i == CSR_SENVCFG);
-  end
+  assign is_shared   = (addr_i == CSR_SCOUNTEREN) || (addr_i == CSR_SENVCFG);
+  assign is_stimecmp = (addr_i == CSR_STIMECMP) || (addr_i == CSR_STIMECMPH);
+  assign is_s        = is_shared || is_stimecmp ||
+                       (addr_i == CSR_SSTATUS) || (addr_i == CSR_SIE) || (addr_i == CSR_STVEC) ||
+                       (addr_i == CSR_SSCRATCH) || (addr_i == CSR_SEPC) ||
+                       (addr_i == CSR_SCAUSE) || (addr_i == CSR_STVAL) || (addr_i == CSR_SIP) ||
+                       (addr_i == CSR_SATP);
+  assign is_counter  = (addr_i == CSR_CYCLE) || (addr_i == CSR_TIME) ||
+                       (addr_i == CSR_INSTRET) || (addr_i == CSR_CYCLEH) ||
+                       (addr_i == CSR_TIMEH) || (addr_i == CSR_INSTRETH);
+  assign is_h        = (addr_i == CSR_HSTATUS) || (addr_i == CSR_HEDELEG) ||
+                       (addr_i == CSR_HEDELEGH) || (addr_i == CSR_HIDELEG) ||
+                       (addr_i == CSR_HIE) || (addr_i == CSR_HTIMEDELTA) ||
+                       (addr_i == CSR_HTIMEDELTAH) || (addr_i == CSR_HCOUNTEREN) ||
+                       (addr_i == CSR_HGEIE) || (addr_i == CSR_HENVCFG) ||
+                       (addr_i == CSR_HENVCFGH) || (addr_i == CSR_HTVAL) || (addr_i == CSR_HIP) ||
+                       (addr_i == CSR_HVIP) || (addr_i == CSR_HTINST) || (addr_i == CSR_HGATP) ||
+                       (addr_i == CSR_HGEIP);
+  assign is_vs       = (addr_i == CSR_VSSTATUS) || (addr_i == CSR_VSIE) ||
+                       (addr_i == CSR_VSTVEC) || (addr_i == CSR_VSSCRATCH) ||
+                       (addr_i == CSR_VSEPC) || (addr_i == CSR_VSCAUSE) ||
+                       (addr_i == CSR_VSTVAL) || (addr_i == CSR_VSIP) ||
+                       (addr_i == CSR_VSTIMECMP) || (addr_i == CSR_VSTIMECMPH) ||
+                       (addr_i == CSR_VSATP);
 
-  // Access rules (digest §3), in Spike's order: existence, read-only, privilege.
+  // Access rules (digest §3), in Spike's order: existence, read-only, privilege.  The
+  // classes are disjoint, so the order reduces to "illegal beats virtual".
   logic stce, vtvm, mcnt_tm, hcnt_tm, addr_ro;
   logic [31:0] time_lo, time_hi;
   assign stce    = henvcfgh[HENVCFGH_STCE];
@@ -135,98 +133,67 @@ module vcpu_csr
 
   logic [4:0] cnt_bit;   // counteren bit: CY 0, TM 1, IR 2
   assign cnt_bit = {3'd0, addr_i[1:0]};
-  always_comb begin
-    illegal_o = 1'b0;
-    virtual_o = 1'b0;
-    if (!(is_s || is_counter || is_h || is_vs)) begin
-      illegal_o = 1'b1;
-    end else if (write_i && addr_ro) begin
-      illegal_o = 1'b1;
-    end else if (is_counter) begin
-      if (!mcounteren[cnt_bit]) begin
-        illegal_o = 1'b1;
-      end else if (!hcounteren[cnt_bit] || (!priv_vs_i && !scounteren[cnt_bit])) begin
-        virtual_o = 1'b1;
-      end
-    end else if (is_h || is_vs) begin
-      // (vstimecmp by its own address too, whatever mcounteren.TM, as the reference does.)
-      virtual_o = 1'b1;
-    end else if (is_stimecmp) begin
-      if (!mcnt_tm) begin
-        illegal_o = 1'b1;
-      end else if (!priv_vs_i || !stce || !hcnt_tm) begin
-        virtual_o = 1'b1;
-      end
-    end else if (!priv_vs_i) begin
-      virtual_o = 1'b1;   // VU naming an S CSR
-    end else if (addr_i == CSR_SATP && vtvm) begin
-      virtual_o = 1'b1;
-    end
-  end
 
-  // Read value and write target.
+  logic cnt_ill, cnt_virt, stc_ill, stc_virt, s_virt;
+  assign cnt_ill  = is_counter && !mcounteren[cnt_bit];
+  assign cnt_virt = is_counter && (!hcounteren[cnt_bit] || (!priv_vs_i && !scounteren[cnt_bit]));
+  // stimecmp: mcounteren.TM -> illegal; VU, henvcfg.STCE, hcounteren.TM -> virtual.
+  // (vstimecmp by its own address is an is_vs CSR: virtual, as the reference does.)
+  assign stc_ill  = is_stimecmp && !mcnt_tm;
+  assign stc_virt = is_stimecmp && (!priv_vs_i || !stce || !hcnt_tm);
+  // Other S CSRs: from VU, or satp with VTVM -> virtual.
+  assign s_virt   = is_s && !is_stimecmp && (!priv_vs_i || (addr_i == CSR_SATP && vtvm));
+
+  assign illegal_o = !(is_s || is_counter || is_h || is_vs) || (write_i && addr_ro) ||
+                     cnt_ill || stc_ill;
+  assign virtual_o = !illegal_o && (cnt_virt || is_h || is_vs || stc_virt || s_virt);
+
+  // Read value and write target: {read value, storage word, storage write mask, view
+  // bit n = storage bit n+1 (vsie/vsip)}, one assignment per CSR.
   logic [31:0] wmask;   // storage bits the guest may write
   logic [31:0] vmask;   // CSR-view bits the guest may write
   logic [31:0] old_word;
-  logic        shift_up; // vsie/vsip: view bit n is storage bit n+1
+  logic        shift_up;
+  logic [31:0] vsie_view, vsip_view, vsie_wmask, vsip_wmask;
+  assign vsie_view  = (hie & hideleg & VS_IRQ_BITS) >> 1;
+  assign vsip_view  = (hip & hideleg & VS_IRQ_BITS) >> 1;
+  assign vsie_wmask = hideleg & VS_IRQ_BITS;
+  assign vsip_wmask = hideleg & VSSI_BIT;
   always_comb begin
-    rdata_o  = 32'd0;
-    wr_cw_o  = CW_VSSCRATCH;
-    wmask    = 32'd0;
-    shift_up = 1'b0;
     case (addr_i)
-      CSR_SSTATUS: begin
-        rdata_o = vsstatus;   wr_cw_o = CW_VSSTATUS;   wmask = VSSTATUS_VMM_MASK;
-      end
-      CSR_SIE: begin
-        rdata_o  = (hie & hideleg & VS_IRQ_BITS) >> 1;
-        wr_cw_o  = CW_HIE;
-        wmask    = hideleg & VS_IRQ_BITS;
-        shift_up = 1'b1;
-      end
-      CSR_STVEC: begin
-        rdata_o = vstvec;     wr_cw_o = CW_VSTVEC;     wmask = VSTVEC_VMM_MASK;
-      end
-      CSR_SCOUNTEREN: begin
-        rdata_o = scounteren; wr_cw_o = CW_SCOUNTEREN; wmask = SCOUNTEREN_VMM_MASK;
-      end
-      CSR_SENVCFG: begin
-        rdata_o = senvcfg;    wr_cw_o = CW_SENVCFG;    wmask = SENVCFG_VMM_MASK;
-      end
-      CSR_SSCRATCH: begin
-        rdata_o = vsscratch;  wr_cw_o = CW_VSSCRATCH;  wmask = VSSCRATCH_VMM_MASK;
-      end
-      CSR_SEPC: begin
-        rdata_o = vsepc;      wr_cw_o = CW_VSEPC;      wmask = VSEPC_VMM_MASK;
-      end
-      CSR_SCAUSE: begin
-        rdata_o = vscause;    wr_cw_o = CW_VSCAUSE;    wmask = VSCAUSE_VMM_MASK;
-      end
-      CSR_STVAL: begin
-        rdata_o = vstval;     wr_cw_o = CW_VSTVAL;     wmask = VSTVAL_VMM_MASK;
-      end
-      CSR_SIP: begin
-        rdata_o  = (hip & hideleg & VS_IRQ_BITS) >> 1;
-        wr_cw_o  = CW_HVIP;
-        wmask    = hideleg & VSSI_BIT;
-        shift_up = 1'b1;
-      end
-      CSR_STIMECMP: begin
-        rdata_o = vstimecmp;  wr_cw_o = CW_VSTIMECMP;  wmask = VSTIMECMP_VMM_MASK;
-      end
-      CSR_STIMECMPH: begin
-        rdata_o = vstimecmph; wr_cw_o = CW_VSTIMECMPH; wmask = VSTIMECMPH_VMM_MASK;
-      end
-      CSR_SATP: begin
-        rdata_o = vsatp;      wr_cw_o = CW_VSATP;      wmask = VSATP_VMM_MASK;
-      end
-      CSR_CYCLE:    rdata_o = cycle;
-      CSR_CYCLEH:   rdata_o = cycleh;
-      CSR_INSTRET:  rdata_o = instret;
-      CSR_INSTRETH: rdata_o = instreth;
-      CSR_TIME:     rdata_o = time_lo;
-      CSR_TIMEH:    rdata_o = time_hi;
-      default: ;
+      CSR_SSTATUS:    {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsstatus, CW_VSSTATUS, VSSTATUS_VMM_MASK, 1'b0};
+      CSR_SIE:        {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsie_view, CW_HIE, vsie_wmask, 1'b1};
+      CSR_STVEC:      {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vstvec, CW_VSTVEC, VSTVEC_VMM_MASK, 1'b0};
+      CSR_SCOUNTEREN: {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {scounteren, CW_SCOUNTEREN, SCOUNTEREN_VMM_MASK, 1'b0};
+      CSR_SENVCFG:    {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {senvcfg, CW_SENVCFG, SENVCFG_VMM_MASK, 1'b0};
+      CSR_SSCRATCH:   {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsscratch, CW_VSSCRATCH, VSSCRATCH_VMM_MASK, 1'b0};
+      CSR_SEPC:       {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsepc, CW_VSEPC, VSEPC_VMM_MASK, 1'b0};
+      CSR_SCAUSE:     {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vscause, CW_VSCAUSE, VSCAUSE_VMM_MASK, 1'b0};
+      CSR_STVAL:      {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vstval, CW_VSTVAL, VSTVAL_VMM_MASK, 1'b0};
+      CSR_SIP:        {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsip_view, CW_HVIP, vsip_wmask, 1'b1};
+      CSR_STIMECMP:   {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vstimecmp, CW_VSTIMECMP, VSTIMECMP_VMM_MASK, 1'b0};
+      CSR_STIMECMPH:  {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vstimecmph, CW_VSTIMECMPH, VSTIMECMPH_VMM_MASK, 1'b0};
+      CSR_SATP:       {rdata_o, wr_cw_o, wmask, shift_up} =
+                      {vsatp, CW_VSATP, VSATP_VMM_MASK, 1'b0};
+      CSR_CYCLE:      {rdata_o, wr_cw_o, wmask, shift_up} = {cycle, CW_CYCLE, 32'd0, 1'b0};
+      CSR_CYCLEH:     {rdata_o, wr_cw_o, wmask, shift_up} = {cycleh, CW_CYCLEH, 32'd0, 1'b0};
+      CSR_INSTRET:    {rdata_o, wr_cw_o, wmask, shift_up} = {instret, CW_INSTRET, 32'd0, 1'b0};
+      CSR_INSTRETH:   {rdata_o, wr_cw_o, wmask, shift_up} = {instreth, CW_INSTRETH, 32'd0, 1'b0};
+      CSR_TIME:       {rdata_o, wr_cw_o, wmask, shift_up} = {time_lo, CW_VSSCRATCH, 32'd0, 1'b0};
+      CSR_TIMEH:      {rdata_o, wr_cw_o, wmask, shift_up} = {time_hi, CW_VSSCRATCH, 32'd0, 1'b0};
+      default:        {rdata_o, wr_cw_o, wmask, shift_up} = {32'd0, CW_VSSCRATCH, 32'd0, 1'b0};
     endcase
   end
 
@@ -235,15 +202,8 @@ module vcpu_csr
 
   // CSRRW/CSRRS/CSRRC on the CSR view.
   logic [31:0] new_view;
-  always_comb begin
-    if (op_i == CSROP_RW) begin
-      new_view = operand_i;
-    end else if (op_i == CSROP_RS) begin
-      new_view = rdata_o | operand_i;
-    end else begin
-      new_view = rdata_o & ~operand_i;
-    end
-  end
+  assign new_view = (op_i == CSROP_RW) ? operand_i :
+                    (op_i == CSROP_RS) ? (rdata_o | operand_i) : (rdata_o & ~operand_i);
 
   // S CSRs are reported by the VS CSR they reach (0x1xx -> 0x2xx), except the shared ones.
   assign ext_addr_o  = (is_s && !is_shared) ? {addr_i[11:10], 2'b10, addr_i[7:0]} : addr_i;

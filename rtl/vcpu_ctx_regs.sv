@@ -154,7 +154,7 @@ module vcpu_ctx_regs
   logic            st_is_gpr, st_is_cw;
   logic [4:0]      st_reg;
   logic [CW_W-1:0] st_cw;
-  logic [31:0]     st_cw_old, st_cw_mask, st_cw_new, st_gpr_old;
+  logic [31:0]     st_cw_old, st_cw_mask, st_cw_merged, st_cw_new, st_gpr_old;
 
   assign st_accept  = st_valid_i & ~st_ready_q;
   assign st_is_gpr  = (st_word_i[9:5] == 5'b00001);
@@ -165,12 +165,9 @@ module vcpu_ctx_regs
   assign st_gpr_old = (st_reg == 5'd0) ? 32'd0 : gpr_q[{st_ctx_i, st_reg}];
   assign st_cw_mask = cw_vmm_mask(st_cw);
 
-  always_comb begin
-    st_cw_new = (st_cw_old & ~st_cw_mask) | (st_wdata_i & st_cw_mask);
-    if (st_cw == CW_HGATP && (st_cw_new & HGATP_MODE) != 32'd0) begin
-      st_cw_new = st_cw_new & ~HGATP_PPN_LOW;
-    end
-  end
+  assign st_cw_merged = (st_cw_old & ~st_cw_mask) | (st_wdata_i & st_cw_mask);
+  assign st_cw_new    = (st_cw == CW_HGATP && (st_cw_merged & HGATP_MODE) != 32'd0) ?
+                        (st_cw_merged & ~HGATP_PPN_LOW) : st_cw_merged;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin

@@ -74,51 +74,45 @@ module vcpu_muldiv (
   assign is_div   = op_i[2];
   assign is_rem   = op_i[1];
 
+  // Next state: every path assigns the whole tuple once (Icarus 11.0 loops on
+  // always_comb blocks that assign a variable twice).
+  logic [31:0] div_result;
+  assign div_result = rem_q ? (neg_q ? (32'd0 - rem_mag) : rem_mag)
+                            : (neg_q ? (32'd0 - quo_mag) : quo_mag);
   always_comb begin
-    state_d   = state_q;
-    result_d  = result_q;
-    acc_d     = acc_q;
-    divisor_d = divisor_q;
-    count_d   = count_q;
-    neg_d     = neg_q;
-    rem_d     = rem_q;
     case (state_q)
       ST_IDLE: begin
-        if (start_i) begin
-          if (!is_div) begin
-            result_d = (op_i == MD_MUL) ? mul_lo : mul_hi;
-            state_d  = ST_DONE;
-          end else if (div_zero) begin
-            result_d = is_rem ? a_i : 32'hFFFF_FFFF;
-            state_d  = ST_DONE;
-          end else if (div_ovf) begin
-            result_d = is_rem ? 32'd0 : 32'h8000_0000;
-            state_d  = ST_DONE;
-          end else begin
-            acc_d     = {32'd0, a_mag};
-            divisor_d = b_mag;
-            count_d   = 6'(DIV_STEPS);
-            rem_d     = is_rem;
-            neg_d     = is_rem ? a_neg : (a_neg ^ b_neg);
-            state_d   = ST_DIV;
-          end
+        if (!start_i) begin
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_IDLE, result_q, acc_q, divisor_q, count_q, neg_q, rem_q};
+        end else if (!is_div) begin
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DONE, (op_i == MD_MUL) ? mul_lo : mul_hi, acc_q, divisor_q, count_q, neg_q, rem_q};
+        end else if (div_zero) begin
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DONE, is_rem ? a_i : 32'hFFFF_FFFF, acc_q, divisor_q, count_q, neg_q, rem_q};
+        end else if (div_ovf) begin
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DONE, is_rem ? 32'd0 : 32'h8000_0000, acc_q, divisor_q, count_q, neg_q, rem_q};
+        end else begin
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DIV, result_q, {32'd0, a_mag}, b_mag, 6'(DIV_STEPS),
+             is_rem ? a_neg : (a_neg ^ b_neg), is_rem};
         end
       end
       ST_DIV: begin
         if (count_q == 6'd0) begin
-          if (rem_q) begin
-            result_d = neg_q ? (32'd0 - rem_mag) : rem_mag;
-          end else begin
-            result_d = neg_q ? (32'd0 - quo_mag) : quo_mag;
-          end
-          state_d = ST_DONE;
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DONE, div_result, acc_q, divisor_q, count_q, neg_q, rem_q};
         end else begin
-          acc_d   = step_sub ? acc_sub : acc_keep;
-          count_d = count_q - 6'd1;
+          {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+            {ST_DIV, result_q, step_sub ? acc_sub : acc_keep, divisor_q, count_q - 6'd1,
+             neg_q, rem_q};
         end
       end
       default: begin  // ST_DONE
-        state_d = ST_IDLE;
+        {state_d, result_d, acc_d, divisor_d, count_d, neg_d, rem_d} =
+          {ST_IDLE, result_q, acc_q, divisor_q, count_q, neg_q, rem_q};
       end
     endcase
   end
