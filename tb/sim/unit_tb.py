@@ -212,6 +212,8 @@ class FakeCore:
                     if st_write:
                         if st_word in f:
                             f[st_word] = (f[st_word] & ~mask) | (st_wdata & mask)
+                            if st_word == BY_NAME["hgatp"].offset >> 2 and f[st_word] >> 31:
+                                f[st_word] &= ~0x3      # Sv32x4: PPN[1:0] read 0
                     else:
                         st_rdata = f.get(st_word, 0)
             else:
@@ -291,6 +293,16 @@ async def check_global_registers(h: Harness, num_vcpus: int, tlb_entries: int) -
         assert await h.wr_resp(base + 0x80, 1) == DECERR, f"write to ctx {ctx} window must DECERR"
 
 
+def window_readback(name: str, value: int) -> int:
+    """What a window field reads after the VMM wrote ``value`` (VMM mask plus the WARL rules
+    of the register-map doc: hgatp PPN[1:0] read 0 in Sv32x4)."""
+    f = BY_NAME[name]
+    v = (f.reset & ~f.vmm_mask) | (value & f.vmm_mask)
+    if name == "hgatp" and v >> 31:
+        v &= ~0x3
+    return v
+
+
 async def check_window(h: Harness, ctx: int, fields=None) -> None:
     """Every window field: reset value, VMM mask on write, unmapped words read 0; RESET restores."""
     fields = list(fields if fields is not None else WINDOW_FIELDS)
@@ -301,11 +313,11 @@ async def check_window(h: Harness, ctx: int, fields=None) -> None:
     for f in fields:
         await h.cwr(ctx, f.name, 0xFFFF_FFFF)
         got = await h.crd(ctx, f.name)
-        want = (f.reset & ~f.vmm_mask) | f.vmm_mask
+        want = window_readback(f.name, 0xFFFF_FFFF)
         assert got == want, f"ctx {ctx} {f.name}: wrote all-ones, read {got:#010x}, expected {want:#010x}"
         await h.cwr(ctx, f.name, 0)
         got = await h.crd(ctx, f.name)
-        want = f.reset & ~f.vmm_mask
+        want = window_readback(f.name, 0)
         assert got == want, f"ctx {ctx} {f.name}: wrote 0, read {got:#010x}, expected {want:#010x}"
     # Partial strobes: read-modify-write of one byte.
     await h.cwr(ctx, "x5", 0x1122_3344)
@@ -333,4 +345,4 @@ async def check_window(h: Harness, ctx: int, fields=None) -> None:
 
 __all__ = ["Harness", "FakeCore", "check_global_registers", "check_window", "caps_value",
            "OKAY", "SLVERR", "DECERR", "CTRL_RUN", "CTRL_STOP", "CTRL_HALT", "CTRL_RESET",
-           "CTX_IDLE", "CTX_RUNNING", "CTX_EXIT_PENDING", "CTX_HALTED", "STOP_CAUSE", "WINDOW_FIELDS"]
+           "window_readback", "CTX_IDLE", "CTX_RUNNING", "CTX_EXIT_PENDING", "CTX_HALTED", "STOP_CAUSE", "WINDOW_FIELDS"]

@@ -1,0 +1,121 @@
+"""Guest memory for the unit's smoke tests: host memory on ``m_axi``, G-stage tables, tiny guests.
+
+- :func:`assemble`: RV32 assembly -> flat binary (riscv64-unknown-elf toolchain).
+- :class:`HostRam`: cocotbext-axi ``AxiRam`` on ``m_axi`` plus error injection
+  (``AxiRam`` cannot answer SLVERR: its read/write hooks are wrapped so that an
+  address in an error range raises, which cocotbext-axi answers with SLVERR).
+- :class:`GStage`: builds Sv32x4 G-stage page tables in that RAM and gives the
+  matching ``hgatp``.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+PAGE = 4096
+PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
+HGATP_MODE_SV32X4 = 1 << 31
+TOOLCHAIN_PREFIX = "riscv64-unknown-elf-"
+
+
+def have_toolchain() -> bool:
+    return shutil.which(TOOLCHAIN_PREFIX + "as") is not None and shutil.which(TOOLCHAIN_PREFIX + "objcopy") is not None
+
+
+def assemble(source: str, base: int = 0x8000_0000) -> bytes:
+    """Assemble RV32IM(+Zicsr/Zifencei) ``source`` linked at ``base``; return the flat image."""
+    with tempfile.TemporaryDirectory() as d:
+        s, o, elf, binf = (Path(d) / n for n in ("g.S", "g.o", "g.elf", "g.bin"))
+        s.write_text(".option norvc\n.text\n.globl _start\n_start:\n" + source + "\n")
+        gcc = TOOLCHAIN_PREFIX + "gcc"
+        subprocess.run([gcc, "-march=rv32im_zicsr_zifencei", "-mabi=ilp32", "-nostdlib", "-nostartfiles",
+                        f"-Wl,-Ttext={base:#x}", "-Wl,--no-relax", "-o", str(elf), str(s)],
+                       check=True, capture_output=True, text=True)
+        subprocess.run([TOOLCHAIN_PREFIX + "objcopy", "-O", "binary", str(elf), str(binf)], check=True)
+        return binf.read_bytes()
+
+
+def words(image: bytes) -> list[int]:
+    return [int.from_bytes(image[i:i + 4], "little") for i in range(0, len(image), 4)]
+
+
+class HostRam:
+    """``AxiRam`` on the unit's ``m_axi`` port, with SLVERR injection by address range."""
+
+    def __init__(self, dut, clk, rst_n, size: int = 1 << 20, prefix: str = "m_axi"):
+        import logging
+
+        from cocotbext.axi import AxiBus, AxiRam
+        self.ram = AxiRam(AxiBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False, size=size)
+        for lg in (self.ram.write_if.log, self.ram.read_if.log):
+            lg.setLevel(logging.WARNING)
+        self.error_ranges: list[tuple[int, int]] = []
+        self.reads: list[int] = []      # addresses of read beats, in order
+        self.writes: list[int] = []
+        read0, write0 = self.ram.read_if._read, self.ram.write_if._write
+
+        async def _read(address, length):
+            self.reads.append(address)
+            if self._error(address):
+                raise IOError(f"injected SLVERR on read of {address:#x}")
+            return await read0(address, length)
+
+        async def _write(address, data):
+            self.writes.append(address)
+            if self._error(address):
+                raise IOError(f"injected SLVERR on write of {address:#x}")
+            return await write0(address, data)
+
+        self.ram.read_if._read = _read
+        self.ram.write_if._write = _write
+
+    def _error(self, address: int) -> bool:
+        return any(lo <= address < hi for lo, hi in self.error_ranges)
+
+    def inject_error(self, lo: int, hi: int) -> None:
+        self.error_ranges.append((lo, hi))
+
+    def write(self, addr: int, data: bytes) -> None:
+        self.ram.write(addr, data)
+
+    def read(self, addr: int, n: int) -> bytes:
+        return self.ram.read(addr, n)
+
+    def write32(self, addr: int, value: int) -> None:
+        self.ram.write(addr, (value & 0xFFFF_FFFF).to_bytes(4, "little"))
+
+    def read32(self, addr: int) -> int:
+        return int.from_bytes(self.ram.read(addr, 4), "little")
+
+
+class GStage:
+    """Sv32x4 G-stage tables (4 KiB leaves) in host memory, allocated from ``next_free``."""
+
+    def __init__(self, mem: HostRam, root: int, next_free: int, vmid: int = 1):
+        assert root % (4 * PAGE) == 0, "Sv32x4 root table is 16 KiB, 16 KiB aligned"
+        self.mem, self.root, self.next_free, self.vmid = mem, root, next_free, vmid
+        self.mem.write(root, bytes(4 * PAGE))
+        self.l0: dict[int, int] = {}
+
+    @property
+    def hgatp(self) -> int:
+        return HGATP_MODE_SV32X4 | (self.vmid << 22) | (self.root >> 12)
+
+    def _alloc(self) -> int:
+        page = self.next_free
+        self.next_free += PAGE
+        self.mem.write(page, bytes(PAGE))
+        return page
+
+    def map(self, gpa: int, hpa: int, flags: int = PTE_R | PTE_W | PTE_X) -> None:
+        """Map the 4 KiB guest-physical page of ``gpa`` to host-physical ``hpa`` (U, A, D set)."""
+        vpn1 = (gpa >> 22) & 0xFFF           # 2 extra bits in Sv32x4
+        vpn0 = (gpa >> 12) & 0x3FF
+        if vpn1 not in self.l0:
+            table = self._alloc()
+            self.l0[vpn1] = table
+            self.mem.write32(self.root + 4 * vpn1, ((table >> 12) << 10) | PTE_V)
+        leaf = ((hpa >> 12) << 10) | flags | PTE_V | PTE_U | PTE_A | PTE_D
+        self.mem.write32(self.l0[vpn1] + 4 * vpn0, leaf)

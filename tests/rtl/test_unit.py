@@ -1,0 +1,341 @@
+"""Smoke tests of the whole unit (vcpu_unit) on both simulators, with plain cocotb.
+
+The VMM side is an ``AxiLiteMaster`` on ``s_axil``; guest memory is an ``AxiRam``
+on ``m_axi`` (wrapped to inject SLVERR), with Sv32x4 G-stage tables built in
+Python; guests are a few lines of assembly (riscv64-unknown-elf toolchain).
+cocotb tests are the ``@cocotb.test`` functions below (not named ``test_*``, so
+pytest does not collect them itself); pytest runs them per simulator.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tb.sim import runner
+from tb.sim.guest_mem import have_toolchain
+
+try:
+    import cocotb
+    from cocotb.triggers import ClockCycles, First, RisingEdge
+    from cocotb.utils import get_sim_time
+except ImportError:  # pragma: no cover
+    cocotb = None
+
+
+@pytest.mark.parametrize("sim", ["verilator", "icarus"])
+def test_unit(sim, tmp_path):
+    if not have_toolchain():
+        pytest.skip("riscv64-unknown-elf toolchain not installed (make setup)")
+    b = runner.build(sim)
+    runner.run_and_check(b, __name__, test_dir=tmp_path, log_file=tmp_path / "sim.log")
+
+
+# ---------------------------------------------------------------------------
+# cocotb tests (run inside the simulator).
+# ---------------------------------------------------------------------------
+if cocotb is not None:
+    from interfaces import regmap
+    from interfaces.vcpu_state import PREEMPT_CAUSE
+    from tb.sim.guest_mem import PTE_R, PTE_W, PTE_X, GStage, HostRam, assemble, words
+    from tb.sim.unit_tb import (CTRL_HALT, CTRL_RESET, CTRL_RUN, CTRL_STOP, CTX_EXIT_PENDING, CTX_HALTED,
+                                CTX_IDLE, CTX_RUNNING, STOP_CAUSE, Harness, check_global_registers,
+                                check_window)
+
+    NUM_VCPUS, TLB_ENTRIES = 2, 16
+    GUEST_BASE = 0x8000_0000
+    EXIT_TIMEOUT_CYCLES = 40_000
+    ECALL = 0x0000_0073
+    SRST = 0x5352_5354
+    HSTATUS_GVA, HSTATUS_SPV, HSTATUS_SPVP = 1 << 6, 1 << 7, 1 << 8
+
+    # Host-physical layout (AxiRam of 1 MiB).
+    CTX_MEM = {
+        0: {"root": 0x1_0000, "tables": 0x1_8000, "code": 0x2_0000, "data": 0x2_3000, "err": 0x2_1000,
+            "demand": 0x2_4000, "demand2": 0x2_5000, "vmid": 1},
+        1: {"root": 0x4_0000, "tables": 0x4_8000, "code": 0x5_0000, "data": 0x5_3000, "err": 0x5_1000,
+            "demand": 0x5_4000, "demand2": 0x5_5000, "vmid": 2},
+    }
+    GPA_CODE, GPA_DATA, GPA_ERR, GPA_HOLE, GPA_HOLE2 = (GUEST_BASE + i * 0x1000 for i in range(5))
+
+    class Unit:
+        """Harness + host RAM + per-context G-stage tables: a minimal VMM."""
+
+        def __init__(self, dut):
+            self.dut = dut
+            self.h = Harness(dut)
+            self.mem = HostRam(dut, self.h.clk, self.h.rst_n)
+            self.g = {}
+
+        async def reset(self):
+            await self.h.reset()
+
+        async def load_guest(self, ctx: int, source: str, map_err: bool = False) -> list[int]:
+            m = CTX_MEM[ctx]
+            image = assemble(source, GUEST_BASE)
+            assert len(image) <= 0x1000
+            self.mem.write(m["code"], image)
+            g = GStage(self.mem, m["root"], m["tables"], vmid=m["vmid"])
+            g.map(GPA_CODE, m["code"], PTE_R | PTE_X)
+            g.map(GPA_DATA, m["data"], PTE_R | PTE_W)
+            if map_err:
+                g.map(GPA_ERR, m["err"], PTE_R | PTE_W)
+                self.mem.inject_error(m["err"], m["err"] + 0x1000)
+            self.g[ctx] = g
+            await self.h.cwr(ctx, "hgatp", g.hgatp)
+            await self.h.cwr(ctx, "pc", GUEST_BASE)
+            await self.h.cwr(ctx, "x10", ctx)           # a0 = vCPU id (platform contract)
+            return words(image)
+
+        async def run_to_exit(self, ctx: int, max_cycles: int = EXIT_TIMEOUT_CYCLES) -> int:
+            """RUN ``ctx`` and wait for its exit (irq); return the cycles from RUN to irq."""
+            await self.h.gwr("IRQ_ENABLE", 1 << ctx)
+            t0 = get_sim_time("ns")
+            await self.h.ctrl(ctx, CTRL_RUN)
+            if not int(self.dut.irq.value):
+                r = await First(RisingEdge(self.dut.irq), ClockCycles(self.h.clk, max_cycles))
+                if not int(self.dut.irq.value):
+                    st = await self.h.state(ctx)
+                    pc = await self.h.grd("RETIRED_LO")
+                    raise AssertionError(f"ctx {ctx}: no exit within {max_cycles} cycles "
+                                         f"(state {st}, {pc} retired; {r})")
+            cycles = int((get_sim_time("ns") - t0) // 10)
+            assert await self.h.state(ctx) == CTX_EXIT_PENDING
+            return cycles
+
+        async def exit_record(self, ctx: int) -> dict[str, int]:
+            names = ("scause", "sepc", "stval", "htval", "htinst", "hstatus", "pc", "priv")
+            return {n: await self.h.crd(ctx, n) for n in names}
+
+        async def resume(self, ctx: int, pc: int | None = None) -> None:
+            if pc is not None:
+                await self.h.cwr(ctx, "pc", pc)
+            await self.h.gwr("EXIT_PENDING", 1 << ctx)
+            assert await self.h.state(ctx) == CTX_IDLE
+
+    def fmt(rec):
+        return ", ".join(f"{k}={v:#x}" for k, v in rec.items())
+
+    # -- guests -----------------------------------------------------------------
+    G_ECALL = f"""
+        li t0, 0
+        li t1, 10
+    1:  add t0, t0, t1
+        addi t1, t1, -1
+        bnez t1, 1b                 # t0 = 55
+        li t2, {GPA_DATA:#x}
+        sw t0, 0(t2)
+        lw t3, 0(t2)
+        mul s1, t3, t3              # 3025
+        divu s2, s1, t1             # divide by zero: all ones
+        mv s3, a0                   # vCPU id
+        li a7, {SRST:#x}            # SBI SRST system_reset(shutdown, no reason)
+        li a6, 0
+        li a0, 0
+        li a1, 0
+        ecall
+        li a7, 8                    # after resume: legacy shutdown
+        li a0, 0x55
+        ecall
+    """
+
+    G_ACCESS = f"""
+        li t2, {GPA_ERR:#x}
+        lw t3, 8(t2)                # SLVERR on the host-physical read: load access fault
+        li a7, 8
+        ecall
+    """
+
+    G_GPF = f"""
+        li t1, {GPA_HOLE:#x}
+        li a1, 0x1234
+        lw a0, 4(t1)                # G-stage miss: load guest-page fault
+        sw a1, 12(t1)               # (after the VMM mapped it) store; then
+        li t4, {GPA_HOLE2:#x}
+        sw a1, 16(t4)               # G-stage miss: store guest-page fault
+        lw a2, 16(t4)
+        li a7, 8
+        ecall
+    """
+
+    G_LOOP = """
+    1:  addi t0, t0, 1
+        j 1b
+    """
+
+    # -- tests ------------------------------------------------------------------
+    @cocotb.test(timeout_time=20, timeout_unit="ms")
+    async def unit_registers(dut):
+        u = Unit(dut)
+        await u.reset()
+        assert u.h.num_vcpus == NUM_VCPUS
+        await check_global_registers(u.h, NUM_VCPUS, TLB_ENTRIES)
+        for ctx in range(NUM_VCPUS):
+            await check_window(u.h, ctx)
+        assert await u.h.grd("ACTIVE") == 0 and int(dut.irq.value) == 0
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_guest_sbi_shutdown(dut):
+        u = Unit(dut)
+        await u.reset()
+        prog = await u.load_guest(0, G_ECALL)
+        ecalls = [GUEST_BASE + 4 * i for i, w in enumerate(prog) if w == ECALL]
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 10, fmt(rec)
+        assert rec["sepc"] == ecalls[0] and rec["pc"] == ecalls[0], fmt(rec)
+        assert rec["stval"] == 0 and rec["htval"] == 0 and rec["htinst"] == 0, fmt(rec)
+        assert rec["hstatus"] & (HSTATUS_SPV | HSTATUS_SPVP) == HSTATUS_SPV | HSTATUS_SPVP, fmt(rec)
+        assert rec["hstatus"] & HSTATUS_GVA == 0, fmt(rec)
+        assert rec["priv"] == 1, fmt(rec)
+        regs = {n: await u.h.crd(0, n) for n in ("x17", "x16", "x10", "x11", "x8", "x9", "x18", "x19")}
+        assert regs["x17"] == SRST and regs["x16"] == 0 and regs["x10"] == 0 and regs["x11"] == 0, regs
+        assert regs["x9"] == 3025 and regs["x18"] == 0xFFFF_FFFF and regs["x19"] == 0, regs
+        assert u.mem.read32(CTX_MEM[0]["data"]) == 55
+        assert await u.h.grd("EXIT_PENDING") == 1 and int(dut.irq.value) == 1
+        # Retirements: time and RETIRED advanced together (one record per instruction incl. the ecall).
+        retired = await u.h.grd("RETIRED_LO")
+        assert retired > 20 and await u.h.time() == retired
+        instret = await u.h.crd(0, "instret")
+        assert instret == retired - 1, f"instret {instret} vs {retired} records (the ecall traps)"
+        # Resume after the ecall: the guest reaches the legacy shutdown.
+        await u.resume(0, ecalls[0] + 4)
+        await RisingEdge(u.h.clk)
+        assert int(dut.irq.value) == 0
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 10 and rec["sepc"] == ecalls[1], fmt(rec)
+        assert await u.h.crd(0, "x17") == 8 and await u.h.crd(0, "x10") == 0x55
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_guest_access_fault(dut):
+        u = Unit(dut)
+        await u.reset()
+        prog = await u.load_guest(0, G_ACCESS, map_err=True)
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        lw_pc = GUEST_BASE + 4 * next(i for i, w in enumerate(prog) if (w & 0x7F) == 0x03)
+        assert rec["scause"] == 5, fmt(rec)
+        assert rec["sepc"] == lw_pc and rec["stval"] == GPA_ERR + 8, fmt(rec)
+        assert rec["htval"] == 0 and rec["htinst"] == 0, fmt(rec)
+        assert rec["hstatus"] & HSTATUS_GVA, f"GVA must be set for a load access fault: {fmt(rec)}"
+        assert any(CTX_MEM[0]["err"] <= a < CTX_MEM[0]["err"] + 0x1000 for a in u.mem.reads)
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_guest_page_fault(dut):
+        u = Unit(dut)
+        await u.reset()
+        prog = await u.load_guest(0, G_GPF)
+        mem_ops = [(GUEST_BASE + 4 * i, w) for i, w in enumerate(prog) if (w & 0x7F) in (0x03, 0x23)]
+        (lw_pc, lw), (sw_pc, _), (sw2_pc, sw2), _ = mem_ops
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 21, fmt(rec)
+        assert rec["sepc"] == lw_pc and rec["stval"] == GPA_HOLE + 4, fmt(rec)
+        assert rec["htval"] == (GPA_HOLE + 4) >> 2, fmt(rec)
+        assert rec["htinst"] == lw & 0x0000_7FFF, f"transformed lw {lw & 0x7FFF:#x}: {fmt(rec)}"
+        assert rec["hstatus"] & HSTATUS_GVA, fmt(rec)
+        # The VMM pages it in (demand paging), flushes the VMID's G-stage entries, resumes.
+        u.g[0].map(GPA_HOLE, CTX_MEM[0]["demand"], PTE_R | PTE_W)
+        u.mem.write32(CTX_MEM[0]["demand"] + 4, 0xCAFE_F00D)
+        await u.h.gwr("FLUSH_VMID", CTX_MEM[0]["vmid"])
+        await u.h.gwr("FLUSH_CMD", regmap.FLUSH_GVMA)
+        await u.resume(0)                       # pc = sepc: the load again
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert await u.h.crd(0, "x10") == 0xCAFE_F00D
+        assert u.mem.read32(CTX_MEM[0]["demand"] + 12) == 0x1234
+        assert rec["scause"] == 23 and rec["sepc"] == sw2_pc, fmt(rec)
+        assert rec["stval"] == GPA_HOLE2 + 16 and rec["htval"] == (GPA_HOLE2 + 16) >> 2, fmt(rec)
+        assert rec["htinst"] == sw2 & 0x01F0_707F, f"transformed sw {sw2 & 0x01F0707F:#x}: {fmt(rec)}"
+        assert sw_pc < sw2_pc
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_life_cycle(dut):
+        u = Unit(dut)
+        await u.reset()
+        await u.load_guest(0, G_LOOP)
+        await u.h.gwr("IRQ_ENABLE", 0)
+        # RUN -> RUNNING; the window reads 0 and ignores writes while running.
+        await u.h.ctrl(0, CTRL_RUN)
+        assert await u.h.state(0) == CTX_RUNNING
+        assert await u.h.grd("ACTIVE") == 1 << 31
+        assert await u.h.crd(0, "pc") == 0
+        await u.h.cwr(0, "x5", 0)
+        t0 = await u.h.time()
+        await ClockCycles(u.h.clk, 200)
+        assert await u.h.time() > t0, "platform time advances with retirements"
+        # STOP -> exit with STOP_CAUSE at the next boundary; irq stays low (not enabled).
+        await u.h.ctrl(0, CTRL_STOP)
+        await u.h.wait_state(0, CTX_EXIT_PENDING)
+        assert int(dut.irq.value) == 0
+        rec = await u.exit_record(0)
+        assert rec["scause"] == STOP_CAUSE and rec["htinst"] == 0 and rec["stval"] == 0, fmt(rec)
+        assert GUEST_BASE <= rec["sepc"] <= GUEST_BASE + 4 and rec["pc"] == rec["sepc"], fmt(rec)
+        count = await u.h.crd(0, "x5")
+        assert count > 5, f"the loop ran ({count})"
+        # irq = EXIT_PENDING & IRQ_ENABLE, as a level.
+        await u.h.gwr("IRQ_ENABLE", 0b11)
+        await RisingEdge(u.h.clk)
+        assert int(dut.irq.value) == 1
+        await u.h.gwr("IRQ_ENABLE", 0b10)
+        await RisingEdge(u.h.clk)
+        assert int(dut.irq.value) == 0
+        # W1C -> IDLE; resume where it stopped.
+        await u.resume(0)
+        await u.h.ctrl(0, CTRL_RUN)
+        await ClockCycles(u.h.clk, 100)
+        # HALT of a running context: stopped, HALTED, no exit pending; RUN refused.
+        await u.h.ctrl(0, CTRL_HALT)
+        await u.h.wait_state(0, CTX_HALTED)
+        assert await u.h.grd("EXIT_PENDING") == 0 and await u.h.grd("ACTIVE") == 0
+        assert await u.h.crd(0, "x5") > count, "it resumed after the STOP exit"
+        await u.h.ctrl(0, CTRL_RUN)
+        await ClockCycles(u.h.clk, 20)
+        assert await u.h.state(0) == CTX_HALTED
+        # RESET -> IDLE with every field at its reset value.
+        await u.h.ctrl(0, CTRL_RESET)
+        assert await u.h.state(0) == CTX_IDLE
+        for name in ("x5", "hgatp", "scause", "sepc", "x10"):
+            assert await u.h.crd(0, name) == 0, name
+        assert await u.h.crd(0, "pc") == GUEST_BASE
+        # RESET of a running context.
+        await u.load_guest(0, G_LOOP)
+        await u.h.ctrl(0, CTRL_RUN)
+        await ClockCycles(u.h.clk, 50)
+        await u.h.ctrl(0, CTRL_RESET)
+        await u.h.wait_state(0, CTX_IDLE)
+        assert await u.h.crd(0, "x5") == 0 and await u.h.crd(0, "hgatp") == 0
+        # Preemption budget: exit with PREEMPT_CAUSE after `budget` retirements.
+        await u.load_guest(0, G_LOOP)
+        await u.h.cwr(0, "budget", 25)
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == PREEMPT_CAUSE, fmt(rec)
+        assert await u.h.crd(0, "instret") == 25
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_two_contexts(dut):
+        u = Unit(dut)
+        await u.reset()
+        await u.load_guest(0, G_ECALL)
+        await u.load_guest(1, G_ECALL)
+        await u.h.gwr("IRQ_ENABLE", 0b11)
+        await u.h.ctrl(1, CTRL_RUN)
+        await u.h.ctrl(0, CTRL_RUN)          # queued behind ctx 1
+        for _ in range(200):
+            if await u.h.grd("EXIT_PENDING") == 0b11:
+                break
+            await ClockCycles(u.h.clk, 100)
+        assert await u.h.grd("EXIT_PENDING") == 0b11
+        for ctx in (0, 1):
+            rec = await u.exit_record(ctx)
+            assert rec["scause"] == 10, fmt(rec)
+            assert await u.h.crd(ctx, "x19") == ctx, "each context kept its own a0 (vCPU id)"
+            assert await u.h.crd(ctx, "x9") == 3025
+            assert u.mem.read32(CTX_MEM[ctx]["data"]) == 55, "each VM wrote its own host page"
+        # W1C one at a time: irq stays while the other is pending.
+        await u.h.gwr("EXIT_PENDING", 0b01)
+        await RisingEdge(u.h.clk)
+        assert int(dut.irq.value) == 1
+        await u.h.gwr("EXIT_PENDING", 0b10)
+        await RisingEdge(u.h.clk)
+        assert int(dut.irq.value) == 0
