@@ -62,10 +62,11 @@ def test_elf_round_trips_through_the_loader(tmp_path):
 # -- decoding and disassembly ---------------------------------------------------------
 
 KNOB_MIXES = [Knobs(), Knobs(instructions=800, vcpus=3), Knobs(weights={"illegal": 20, "virtual": 10}),
-              Knobs(vu=False, timers=False, check_rate=1.0)]
+              Knobs(vu=False, timers=False, check_rate=1.0),
+              Knobs(instructions=600, weights={"paging": 20, "illegal": 10})]
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(40))
 def test_every_word_decodes_except_the_intended_illegal_ones(seed):
     program = generate(seed, KNOB_MIXES[seed % len(KNOB_MIXES)])
     illegal = {pc for pc, word in words(program) if decode(word).name == "illegal"}

@@ -28,6 +28,7 @@ CORNER_VALUES = (0, 1, 2, 0xFFFF_FFFF, 0xFFFF_FFFE, 0x8000_0000, 0x7FFF_FFFF, 0x
                  0x0000_7FFF, 0x0000_8000, 0x0000_FFFF, 0xFFFF_8000, 0x0000_07FF, 0xFFFF_F800,
                  31, 32, 0x5555_5555, 0xAAAA_AAAA)
 FAIL_LABEL = "fail"
+STORE_SIZES = {"sb": 1, "sh": 2, "sw": 4}
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class Builder:
         self.checks = 0
         self.pinned: set[int] = set()               # live loop counters: not to be written
         self.dirty: set[int] = set()                # registers written since their last check
+        # For hazards: the last registers written and the last data stores, which
+        # sources and loads prefer (read-after-write, load-after-store).
+        self.recent: list[int] = []
+        self.recent_stores: list[tuple[int, int]] = []
         self.stored: set[int] = set()               # word addresses stores touched
         self._recording: list[tuple[Instr, int]] | None = None
         self.class_counts: dict[str, int] = {}
@@ -76,7 +81,7 @@ class Builder:
         ins, pc = self.asm.emit_word(word)
         self.body_instructions += 1
         if ins.name == "illegal":
-            self.intended_illegal.add(pc)
+            self.intended_illegal.add(pc - self.asm.bias)     # where it is in the image
         self.run(ins, pc)
         return ins, pc
 
@@ -96,13 +101,18 @@ class Builder:
             self._note_writes(ins)
 
     def _note_writes(self, ins: Instr) -> None:
-        if ins.rd and (ins.name not in ("sb", "sh", "sw") and not ins.name.startswith("b")):
-            self.dirty.add(ins.rd)
-        if ins.name in ("sb", "sh", "sw"):
+        if ins.name in STORE_SIZES:
+            va = (self.model.x[ins.rs1] + ins.imm) & 0xFFFF_FFFF
             # Remember the physical word: the ending reads it back with vsatp Bare.
-            pa = self.model.physical((self.model.x[ins.rs1] + ins.imm) & 0xFFFF_FFFF, STORE)
+            pa = self.model.physical(va, STORE)
             if isinstance(pa, int) and self.model.in_data(pa & ~3, 4):
                 self.stored.add(pa & ~3)
+                if pa == va:
+                    self.recent_stores = [*self.recent_stores[-3:], (va, STORE_SIZES[ins.name])]
+        elif ins.rd:
+            self.dirty.add(ins.rd)
+            if self.model.known[ins.rd]:
+                self.recent = [*self.recent[-2:], ins.rd]
 
     def expect_trap(self, epc: int, cause: int, tval: int, resume: int | None = None,
                     clear: int = 0, set_bits: int = 0) -> None:
@@ -139,8 +149,13 @@ class Builder:
 
     def source(self, avoid: tuple[int, ...] = ()) -> int:
         """A register whose value the model knows (x0 now and then)."""
-        if self.rng.random() < 0.04:
+        pick = self.rng.random()
+        if pick < 0.04:
             return ZERO
+        if pick < 0.4:
+            recent = [r for r in self.recent if self.model.known[r] and r not in avoid]
+            if recent:
+                return self.rng.choice(recent)
         choices = [r for r in range(1, 32) if self.model.known[r] and r not in avoid]
         return self.rng.choice(choices) if choices else ZERO
 

@@ -110,7 +110,13 @@ def _base_for(b: Builder, addr: int, avoid: tuple[int, ...] = ()) -> tuple[int, 
 def item_load(b: Builder, aligned: bool = True) -> None:
     name = b.rng.choice(("lb", "lbu", "lh", "lhu", "lw") if aligned else ("lh", "lhu", "lw"))
     size = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4}[name]
-    base, offset = _base_for(b, _address(b, size, aligned))
+    address = _address(b, size, aligned)
+    if aligned and b.recent_stores and b.rng.random() < 0.3:
+        # Read (part of) what a recent store wrote: store-to-load forwarding in a pipeline.
+        stored, stored_size = b.rng.choice(b.recent_stores)
+        if size <= stored_size:
+            address = stored + size * b.rng.randrange(stored_size // size)
+    base, offset = _base_for(b, address)
     rd = base if b.rng.random() < 0.2 and base != GP else b.dest()
     b.do(name, rd=rd, rs1=base, imm=offset)
 
