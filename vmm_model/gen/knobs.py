@@ -26,10 +26,11 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "sbi": 1,          # SBI calls whose return values are checked
     "vu": 1,           # switch to VU (SRET), run there, come back with ecall (cause 8)
     "timer": 1,        # Sstc stimecmp + WFI, then the timer interrupt taken at a known point
+    "softirq": 1,      # the guest's own software interrupt (sip.SSIP), taken at a known point
     "paging": 2,       # a VS-stage Sv32 section: random PTEs, page faults 12/13/15, SFENCE.VMA
 })
 # class -> the enable flag it needs
-FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "paging": "paging"}
+FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "softirq": "timers", "paging": "paging"}
 MAX_INSTRUCTIONS = 200_000
 
 
@@ -46,7 +47,7 @@ class Knobs:
     check_rate: float = 0.5          # chance that each register written by an item is checked after it
     loop_max: int = 4                # most iterations of a generated loop
     vu: bool = True                  # VS <-> VU switches
-    timers: bool = True              # Sstc timer + WFI + timer interrupt
+    timers: bool = True              # timer + WFI + timer interrupt; software interrupt
     paging: bool = True              # VS-stage Sv32 sections with random page tables
     vcpus: int = 1                   # harts; each runs its own stream, hart 0 ends the run
     vary_vmm: bool = True            # the seed also picks VMM options (quantum, contexts, swap budget)

@@ -36,6 +36,8 @@ SSTATUS_RO_ZERO = (3 << 13) | (3 << 9) | (3 << 15) | (1 << 6)
 STIP = 1 << 5
 HSM_HART_SUSPEND = 3
 TIMER_INTERRUPT = 0x8000_0005
+SOFTWARE_INTERRUPT = 0x8000_0001
+SSIP = 1 << 1
 
 
 # -- arithmetic -----------------------------------------------------------------------
@@ -538,6 +540,39 @@ def item_timer(b: Builder) -> None:
     model.set(bits, M32)
 
 
+def item_softirq(b: Builder) -> None:
+    """The guest's own software interrupt: sip.SSIP (= hvip.VSSIP) set, seen pending,
+    taken right after SIE is set (cause 0x80000001), then cleared and seen clear."""
+    asm, model, rng = b.asm, b.model, b.rng
+    if not b.in_vs:
+        return
+    bits = b.dest(allow_zero=False)
+    b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+    b.do("addi", rd=bits, rs1=ZERO, imm=SSIP)
+    b.do("csrrs", rd=ZERO, csr=CSR_SIP, rs1=bits)
+    b.do("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    if rng.random() < 0.3:
+        asm.emit("wfi")                        # an exit; pending and enabled, so no wait
+        b.body_instructions += 1
+    _check_sip(b, bits, SSIP)
+    if rng.random() < 0.7:
+        _, pc = b.do("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+        b.expect_trap(pc + 4, SOFTWARE_INTERRUPT, 0, resume=pc + 4, clear=SSTATUS_SPIE,
+                      set_bits=SSTATUS_SPP)
+    b.do("csrrc", rd=ZERO, csr=CSR_SIP, rs1=bits)
+    b.do("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    _check_sip(b, bits, 0)
+
+
+def _check_sip(b: Builder, bits: int, expected: int) -> None:
+    pending = b.dest(allow_zero=False, avoid=(bits,))
+    b.do("csrrs", rd=pending, csr=CSR_SIP, rs1=ZERO)
+    b.asm.emit("and", rd=pending, rs1=pending, rs2=bits)
+    b.body_instructions += 1
+    b.model.set(pending, expected)
+    b.check(pending)
+
+
 def _sbi_call(b: Builder, eid: int, fid: int) -> None:
     """ecall with a7/a6 set and a0.. already loaded; the answer must be SUCCESS."""
     b.li(A7, eid)
@@ -557,7 +592,8 @@ SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": it
           "illegal": item_illegal, "virtual": item_virtual, "ebreak": item_ebreak}
 TRAPPING = ("misaligned", "illegal", "virtual", "ebreak", "mmio")
 ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
-         "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "paging": item_paging}
+         "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "softirq": item_softirq,
+         "paging": item_paging}
 
 
 def simple_item(b: Builder, allow_traps: bool):
