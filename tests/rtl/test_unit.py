@@ -111,6 +111,29 @@ if cocotb is not None:
             await self.h.gwr("EXIT_PENDING", 1 << ctx)
             assert await self.h.state(ctx) == CTX_IDLE
 
+    class RvfiMonitor:
+        """Samples ``rvfi_*`` every cycle (tests here are short) and checks each record."""
+
+        FIELDS = ("valid", "order", "insn", "trap", "mode", "ixl", "pc_rdata", "pc_wdata", "ext_ctx",
+                  "ext_exit", "ext_cause", "ext_tval", "ext_htval", "ext_htinst", "rd_addr", "rd_wdata",
+                  "mem_addr", "mem_rmask", "mem_wmask", "ext_mem_paddr")
+
+        def __init__(self, dut, clk):
+            self.dut, self.clk = dut, clk
+            self.records: list[dict] = []
+            cocotb.start_soon(self._run())
+
+        async def _run(self):
+            from cocotb.triggers import ReadOnly
+            while True:
+                await RisingEdge(self.clk)
+                await ReadOnly()
+                if int(self.dut.rst_n.value) and int(self.dut.rvfi_valid.value):
+                    self.records.append({f: int(getattr(self.dut, f"rvfi_{f}").value) for f in self.FIELDS})
+
+        def of(self, ctx):
+            return [r for r in self.records if r["ext_ctx"] == ctx]
+
     def fmt(rec):
         return ", ".join(f"{k}={v:#x}" for k, v in rec.items())
 
@@ -176,9 +199,25 @@ if cocotb is not None:
     async def unit_guest_sbi_shutdown(dut):
         u = Unit(dut)
         await u.reset()
+        mon = RvfiMonitor(dut, u.h.clk)
         prog = await u.load_guest(0, G_ECALL)
         ecalls = [GUEST_BASE + 4 * i for i, w in enumerate(prog) if w == ECALL]
         await u.run_to_exit(0)
+        # The trace: one record per retirement, VS mode, in order, the ecall last with the exit.
+        recs = mon.of(0)
+        assert len(recs) == len(mon.records) == await u.h.grd("RETIRED_LO"), (len(recs), len(mon.records))
+        assert [r["order"] for r in recs] == list(range(recs[0]["order"], recs[0]["order"] + len(recs)))
+        assert all(r["mode"] == 1 and r["ixl"] == 1 for r in recs)
+        assert recs[0]["pc_rdata"] == GUEST_BASE
+        for a, b in zip(recs, recs[1:]):
+            assert b["pc_rdata"] == a["pc_wdata"], f"pc chain broken after {a['pc_rdata']:#x}"
+        last = recs[-1]
+        assert last["insn"] == ECALL and last["trap"] == 1 and last["ext_exit"] == 1, last
+        assert last["ext_cause"] == 10 and last["pc_rdata"] == ecalls[0] and last["rd_addr"] == 0, last
+        assert sum(r["ext_exit"] for r in recs) == 1
+        sw = next(r for r in recs if r["mem_wmask"])
+        assert sw["mem_addr"] == GPA_DATA and sw["mem_wmask"] == 0xF
+        assert sw["ext_mem_paddr"] == CTX_MEM[0]["data"], f"host-physical {sw['ext_mem_paddr']:#x}"
         rec = await u.exit_record(0)
         assert rec["scause"] == 10, fmt(rec)
         assert rec["sepc"] == ecalls[0] and rec["pc"] == ecalls[0], fmt(rec)
@@ -332,6 +371,14 @@ if cocotb is not None:
             assert await u.h.crd(ctx, "x19") == ctx, "each context kept its own a0 (vCPU id)"
             assert await u.h.crd(ctx, "x9") == 3025
             assert u.mem.read32(CTX_MEM[ctx]["data"]) == 55, "each VM wrote its own host page"
+        # Isolation: every host-physical address on m_axi belongs to a VM's pages or tables.
+        allowed = []
+        for ctx, g in u.g.items():
+            m = CTX_MEM[ctx]
+            allowed += [(m["root"], m["root"] + 0x4000), (m["tables"], g.next_free),
+                        (m["code"], m["code"] + 0x1000), (m["data"], m["data"] + 0x1000)]
+        stray = [a for a in u.mem.reads + u.mem.writes if not any(lo <= a < hi for lo, hi in allowed)]
+        assert not stray, f"accesses outside the VMs' memory: {[hex(a) for a in stray[:8]]}"
         # W1C one at a time: irq stays while the other is pending.
         await u.h.gwr("EXIT_PENDING", 0b01)
         await RisingEdge(u.h.clk)
