@@ -22,12 +22,20 @@ from .tools import ROOT, rtl_sources, setup_env
 
 
 def verilator_lint(top: str, sources: list[Path]) -> tuple[bool, str]:
+    """``--lint-only -Wall``, then ``-cc -Wall`` (no C++ compile) for the warnings only
+    Verilator's scheduler reports (UNOPTFLAT: combinational loops as it sees them)."""
     setup_env("verilator")
-    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top, *map(str, sources)]
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    out = (p.stdout + p.stderr).strip()
-    msgs = [ln for ln in out.splitlines() if ln.startswith("%")]
-    return p.returncode == 0 and not msgs, out
+    outs, ok = [], True
+    with tempfile.TemporaryDirectory() as d:
+        for mode in (["--lint-only"], ["-cc", "-Mdir", d]):
+            cmd = ["verilator", *mode, "-Wall", "--top-module", top, *map(str, sources)]
+            p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+            out = "\n".join(ln for ln in (p.stdout + p.stderr).splitlines() if not ln.startswith("- "))
+            msgs = [ln for ln in out.splitlines() if ln.startswith("%")]
+            ok = ok and p.returncode == 0 and not msgs
+            if msgs:
+                outs.append(f"[{' '.join(mode[:1])}]\n{out}")
+    return ok, "\n".join(outs)
 
 
 def icarus_compile(top: str, sources: list[Path], allow_sorry: bool) -> tuple[bool, str, int]:
@@ -52,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sources = rtl_sources()
     ok_v, out_v = verilator_lint(args.top, sources)
-    print(f"verilator --lint-only -Wall: {'clean' if ok_v else 'FAILED'}")
+    print(f"verilator --lint-only -Wall, -cc -Wall: {'clean' if ok_v else 'FAILED'}")
     if not ok_v:
         print(out_v)
     ok_i, out_i, n_sorry = icarus_compile(args.top, sources, args.allow_icarus_sorry)
