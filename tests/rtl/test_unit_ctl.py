@@ -21,10 +21,20 @@ SOURCES = [RTL_DIR / "vcpu_regmap_pkg.sv", RTL_DIR / "vcpu_axil_slave.sv", RTL_D
 PARAMS = {"NUM_VCPUS": 2, "TLB_ENTRIES": 16}
 
 
+TESTS_2 = ["ctl_global_registers", "ctl_windows", "ctl_life_cycle", "ctl_scheduling", "ctl_flush_and_time"]
+
+
 @pytest.mark.parametrize("sim", ["verilator", "icarus"])
 def test_ctl(sim, tmp_path):
     b = runner.build(sim, top="vcpu_ctl", parameters=PARAMS, sources=SOURCES)
-    runner.run_and_check(b, __name__, test_dir=tmp_path, log_file=tmp_path / "sim.log")
+    runner.run_and_check(b, __name__, testcase=TESTS_2, test_dir=tmp_path, log_file=tmp_path / "sim.log")
+
+
+@pytest.mark.parametrize("sim", ["verilator", "icarus"])
+def test_ctl_three_contexts(sim, tmp_path):
+    b = runner.build(sim, top="vcpu_ctl", parameters={**PARAMS, "NUM_VCPUS": 3}, sources=SOURCES)
+    runner.run_and_check(b, __name__, testcase="ctl_round_robin3", test_dir=tmp_path,
+                         log_file=tmp_path / "sim.log")
 
 
 # ---------------------------------------------------------------------------
@@ -198,3 +208,34 @@ if cocotb is not None:
         assert int(dut.time_o.value) == (1 << 32) + 0xFFFF_FFFC + 7
         assert await h.grd("RETIRED_LO") == 7
         assert not core.errors, core.errors
+
+    @cocotb.test(timeout_time=2, timeout_unit="ms")
+    async def ctl_round_robin3(dut):
+        """NUM_VCPUS=3: round-robin after the context started last (not lowest-first)."""
+        h = Harness(dut, clk_name="clk_i", rst_name="rst_ni")
+        core = FakeCore(dut, h.clk, num_vcpus=3)
+        await h.reset()
+        assert h.num_vcpus == 3
+        assert (await h.rd_resp(regmap.ctx_base(3)))[1] == 3, "ctx 3 window: DECERR"
+        core.plan.update({0: 5, 1: None, 2: 5})
+        await h.ctrl(1, CTRL_RUN)          # free core: starts at once, holds it
+        await h.ctrl(0, CTRL_RUN)
+        await h.ctrl(2, CTRL_RUN)
+        await h.ctrl(1, CTRL_STOP)
+        for ctx in range(3):
+            await h.wait_state(ctx, CTX_EXIT_PENDING)
+        assert core.starts == [1, 2, 0], core.starts
+        await h.gwr("EXIT_PENDING", 0b111)
+        core.plan.update({0: None, 1: 5, 2: 5})
+        await h.ctrl(0, CTRL_RUN)
+        await h.ctrl(2, CTRL_RUN)
+        await h.ctrl(1, CTRL_RUN)
+        await h.ctrl(0, CTRL_STOP)
+        for ctx in range(3):
+            await h.wait_state(ctx, CTX_EXIT_PENDING)
+        assert core.starts[3:] == [0, 1, 2], core.starts
+        # RESET of idle contexts: one ctx_reset pulse each, in command order.
+        await h.ctrl(2, CTRL_RESET)
+        await h.ctrl(0, CTRL_RESET)
+        await ClockCycles(dut.clk_i, 3)
+        assert core.resets == [2, 0] and not core.errors, (core.resets, core.errors)
