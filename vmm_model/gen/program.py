@@ -1,15 +1,17 @@
 """``generate(seed, knobs)``: a whole random guest program, and ``write`` to an ELF.
 
-Code layout: the trap handler, fail and stop come first (so every later jump
-to them is backwards and resolved at once), then ``_start`` (the entry), which
-sends vCPU 0 to its stream and stops every other vCPU; vCPU 0 then starts
-each of them at its own stream with SBI HSM hart_start (the started hart first
-checks the a0 = hartid and a1 = opaque it was given).  Every hart's stream sets up
-its control block and registers, runs the weighted items, checks every
-register it can predict and that all its expected traps came, and ends by
-marking itself done: the last hart to finish passes the run (SBI SRST,
-reason 0), the others stop (SBI HSM hart_stop).  Any failed check ends the
-run at once (SRST, reason 1).
+Code layout: the trap handler, fail, stop and the trap vector table come
+first (so jumps to them are backwards and resolved at once; skeleton.FailRoute
+plants copies of fail where a jal no longer reaches it), then ``_start`` (the
+entry), which sends vCPU 0 to its stream and stops every other vCPU.  The
+streams of harts 1..N-1 come next and hart 0's last, so that vCPU 0 knows
+their addresses when it starts each of them with SBI HSM hart_start (the
+started hart first checks the a0 = hartid and a1 = opaque it was given).
+Every hart's stream sets up its control block and registers, runs the
+weighted items, checks every register it can predict and that all its
+expected traps came, and ends by marking itself done: the last hart to finish
+passes the run (SBI SRST, reason 0), the others stop (SBI HSM hart_stop).
+Any failed check ends the run at once (SRST, reason 1).
 """
 from __future__ import annotations
 
