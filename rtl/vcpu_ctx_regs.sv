@@ -49,8 +49,8 @@ module vcpu_ctx_regs
   localparam logic [31:0] HGATP_MODE = 32'h8000_0000;
   localparam logic [31:0] HGATP_PPN_LOW = 32'h0000_0003;  // read 0 in Sv32x4 (16 KiB root)
 
-  logic [31:0] gpr_q [GPR_ENTRIES];
-  logic [31:0] cw_q  [CW_ENTRIES];
+  logic [31:0]              gpr_q [GPR_ENTRIES];
+  logic [CW_ENTRIES*32-1:0] cw_flat;   // state word {ctx, CW} at bits {ctx, CW, 5'b0} +: 32
 
   // Reset value of a state word.
   function automatic logic [31:0] cw_reset(input logic [CW_W-1:0] cw);
@@ -161,7 +161,7 @@ module vcpu_ctx_regs
   assign st_is_cw   = (st_word_i[9:7] == 3'b000) && !st_word_i[5];
   assign st_reg     = st_word_i[4:0];
   assign st_cw      = {st_word_i[6], st_word_i[4:0]};
-  assign st_cw_old  = cw_q[{st_ctx_i, st_cw}];
+  assign st_cw_old  = cw_flat[{st_ctx_i, st_cw, 5'd0} +: 32];
   assign st_gpr_old = (st_reg == 5'd0) ? 32'd0 : gpr_q[{st_ctx_i, st_reg}];
   assign st_cw_mask = cw_vmm_mask(st_cw);
 
@@ -191,42 +191,63 @@ module vcpu_ctx_regs
   assign st_rdata_o = st_rdata_q;
 
   // ---------------------------------------------------------------------------
-  // Storage.
+  // General-purpose registers.
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       for (int i = 0; i < GPR_ENTRIES; i++) begin
         gpr_q[i] <= 32'd0;
       end
-      for (int i = 0; i < CW_ENTRIES; i++) begin
-        cw_q[i] <= cw_reset(CW_W'(i % CW_NUM));
-      end
     end else begin
       // State port (a non-running context).
-      if (st_accept && st_write_i) begin
-        if (st_is_gpr && st_reg != 5'd0) begin
-          gpr_q[{st_ctx_i, st_reg}] <= st_wdata_i;
-        end
-        if (st_is_cw) begin
-          cw_q[{st_ctx_i, st_cw}] <= st_cw_new;
-        end
+      if (st_accept && st_write_i && st_is_gpr && st_reg != 5'd0) begin
+        gpr_q[{st_ctx_i, st_reg}] <= st_wdata_i;
       end
       // Core (the active context).
       if (gpr_we_i && gpr_waddr_i != 5'd0) begin
         gpr_q[{act_ctx_i, gpr_waddr_i}] <= gpr_wdata_i;
-      end
-      for (int p = 0; p < NUM_WP; p++) begin
-        if (wp_en_i[p]) begin
-          cw_q[{act_ctx_i, wp_idx_i[p*CW_W +: CW_W]}] <= wp_data_i[p*32 +: 32];
-        end
       end
       // Context reset.
       if (ctx_reset_i) begin
         for (int r = 0; r < NUM_GPR; r++) begin
           gpr_q[{ctx_reset_ctx_i, 5'(r)}] <= 32'd0;
         end
-        for (int w = 0; w < CW_NUM; w++) begin
-          cw_q[{ctx_reset_ctx_i, CW_W'(w)}] <= cw_reset(CW_W'(w));
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------
+  // State words: a register only where the word holds a field (nonzero VMM mask or
+  // reset value); the other words of the window read 0 and cost nothing.
+  for (genvar c = 0; c < NCTX; c++) begin : g_cw_ctx
+    for (genvar w = 0; w < CW_NUM; w++) begin : g_cw_word
+      if (cw_vmm_mask(CW_W'(w)) != 32'd0 || cw_reset(CW_W'(w)) != 32'd0) begin : g_stored
+        logic [31:0]       word_q;
+        logic              st_hit, rst_hit;
+        logic [NUM_WP-1:0] wp_hit;
+        assign st_hit  = st_accept && st_write_i && st_is_cw && (st_ctx_i == CTX_W'(c)) &&
+                         (st_cw == CW_W'(w));
+        assign rst_hit = ctx_reset_i && (ctx_reset_ctx_i == CTX_W'(c));
+        for (genvar p = 0; p < NUM_WP; p++) begin : g_wp
+          assign wp_hit[p] = wp_en_i[p] && (act_ctx_i == CTX_W'(c)) &&
+                             (wp_idx_i[p*CW_W +: CW_W] == CW_W'(w));
         end
+        always_ff @(posedge clk_i) begin
+          if (!rst_ni || rst_hit) begin
+            word_q <= cw_reset(CW_W'(w));
+          end else begin
+            if (st_hit) begin
+              word_q <= st_cw_new;
+            end
+            for (int p = 0; p < NUM_WP; p++) begin   // later ports win
+              if (wp_hit[p]) begin
+                word_q <= wp_data_i[p*32 +: 32];
+              end
+            end
+          end
+        end
+        assign cw_flat[(c*CW_NUM + w)*32 +: 32] = word_q;
+      end else begin : g_const
+        assign cw_flat[(c*CW_NUM + w)*32 +: 32] = 32'd0;
       end
     end
   end
@@ -235,9 +256,6 @@ module vcpu_ctx_regs
   // Active context read ports.
   assign rs1_rdata_o = (rs1_addr_i == 5'd0) ? 32'd0 : gpr_q[{act_ctx_i, rs1_addr_i}];
   assign rs2_rdata_o = (rs2_addr_i == 5'd0) ? 32'd0 : gpr_q[{act_ctx_i, rs2_addr_i}];
-
-  for (genvar w = 0; w < CW_NUM; w++) begin : g_act_words
-    assign act_words_o[w*32 +: 32] = cw_q[{act_ctx_i, CW_W'(w)}];
-  end
+  assign act_words_o = cw_flat[{act_ctx_i, {(CW_W + 5){1'b0}}} +: CW_NUM*32];
 
 endmodule
