@@ -162,7 +162,7 @@ def test_vcpus_knob_gives_each_hart_a_stream():
 
 
 def test_vary_vmm_knob():
-    assert set(generate(9, Knobs(vary_vmm=False)).run_options) == {"vcpus", "seed"}
+    assert set(generate(9, Knobs(vary_vmm=False)).run_options) == {"vcpus", "mem", "seed"}
     assert "quantum" in generate(9).run_options
 
 
@@ -204,7 +204,7 @@ def test_cli_writes_the_program_and_prints_the_run_command(tmp_path, capsys):
     assert main(parse(["--seed", "11", "-o", str(out), "--weight", "muldiv=0", "--no-vu"])) == 0
     assert out.read_bytes() == elf_bytes(generate(11, Knobs(weights={"muldiv": 0}, vu=False)), tmp_path)
     printed = capsys.readouterr().out.strip()
-    assert printed.startswith(f"hvcosim run {out} --vcpus 1 --seed 11")
+    assert printed.startswith(f"hvcosim run {out} --vcpus 1 --mem {16 << 20} --seed 11")
 
 
 @pytest.mark.parametrize("argv", [["--instructions", "0"], ["--vcpus", "99"], ["--check-rate", "2"]])

@@ -37,12 +37,13 @@ SSTATUS_WRITABLE = SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_SUM | SSTA
 CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SSCRATCH = 0x100, 0x104, 0x105, 0x140
 CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SIP, CSR_SATP = 0x141, 0x142, 0x143, 0x144, 0x180
 CSR_STIMECMP, CSR_STIMECMPH = 0x14D, 0x15D
+CSR_SCOUNTEREN = 0x106        # not duplicated for VS: the guest's own, swapped by the VMM
 # The S CSRs generated code may touch from VS (they reach the VS copies).
 # Timer and interrupt CSRs: accessible from VS, but their values follow time, so the
 # model tracks none of them (reads are unknown; the timer item checks what it knows).
 OPAQUE_CSRS = (CSR_SIE, CSR_SIP, CSR_STIMECMP, CSR_STIMECMPH)
 S_CSRS = (CSR_SSTATUS, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SATP,
-          *OPAQUE_CSRS)
+          CSR_SCOUNTEREN, *OPAQUE_CSRS)
 COUNTERS = (0xC00, 0xC01, 0xC02, 0xC80, 0xC81, 0xC82)      # cycle/time/instret (+h)
 # Reachable from V=1 by their own addresses only as a virtual instruction (the VMM
 # injects it back as an illegal instruction): VS CSRs and hypervisor CSRs.
@@ -136,7 +137,7 @@ class Model:
         # VS CSRs: value, or None while unknown (before the first trap or write).
         self.csr: dict[int, int | None] = {CSR_SSTATUS: 0, CSR_SSCRATCH: None, CSR_SEPC: None,
                                            CSR_SCAUSE: None, CSR_STVAL: None, CSR_STVEC: None,
-                                           CSR_SATP: 0}
+                                           CSR_SATP: 0, CSR_SCOUNTEREN: None}
 
     # -- registers ------------------------------------------------------------------
     def set(self, reg: int, value: int | None) -> None:
@@ -269,8 +270,8 @@ class Model:
         addr = ins.csr
         if writes and addr >> 10 == 3:
             return True
-        if addr in COUNTERS:
-            return self.priv == PRIV_VU       # scounteren is 0: VU may not read counters
+        if addr in COUNTERS:                  # hcounteren lets VS read them; VU needs scounteren too
+            return self.priv == PRIV_VU and not self.csr[CSR_SCOUNTEREN] >> (addr & 31) & 1
         if addr in S_CSRS:
             return self.priv == PRIV_VU       # S CSRs from VU: virtual instruction
         return True                           # VIRTUAL_CSRS, ILLEGAL_CSRS
@@ -304,6 +305,10 @@ class Model:
             return value & ~3 & M32           # IALIGN = 32: sepc[1:0] are always 0
         if csr in (CSR_SSCRATCH, CSR_SATP):      # satp is written, never read back
             return value & M32
+        if csr == CSR_SCOUNTEREN:
+            # Only CY/TM/IR exist; the generator writes no other bit (hpm bits are WARL).
+            assert value & ~7 == 0, "scounteren: only bits 0-2 are written"
+            return value
         if csr == CSR_STVEC:                     # MODE 0 direct, 1 vectored (the only ones written)
             return value & M32
         raise ValueError(f"the generator does not write CSR {csr:#x}")

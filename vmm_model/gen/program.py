@@ -19,6 +19,7 @@ import random
 import struct
 from dataclasses import dataclass, field
 
+from vmm_model import platform
 from vmm_model.elf import PF_R, PF_W, PF_X, Segment, write_elf
 from vmm_model.vmm.guest_ram import MIN_BUDGET_PAGES
 
@@ -167,7 +168,9 @@ def _emit_hart_end(asm: Assembler, hart: int, harts: int) -> None:
 
 def _vmm_options(rng: random.Random, seed: int, knobs: Knobs) -> dict[str, int | None]:
     """The VMM side of the scenario: scheduling, contexts, host paging pressure."""
-    options: dict[str, int | None] = {"vcpus": knobs.vcpus, "seed": seed}
+    # The RAM size is stated, not left to a default: programs touch the address after it.
+    options: dict[str, int | None] = {"vcpus": knobs.vcpus, "mem": platform.DEFAULT_RAM_SIZE,
+                                      "seed": seed}
     if knobs.vary_vmm:
         options["quantum"] = rng.choice(QUANTA)
         options["contexts"] = rng.choice((1, 2))

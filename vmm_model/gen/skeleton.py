@@ -16,7 +16,8 @@ from vmm_model.vmm.sbi import EXT_HSM, EXT_SRST, SBI_ERR_ALREADY_AVAILABLE
 from . import layout
 from .asm import Assembler
 from .builder import A0, A1, A6, A7, FAIL_LABEL, GP, GP_OFFSET, RESERVED, T0, T1, T2, T3, TP, Builder
-from .model import CSR_SCAUSE, CSR_SEPC, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC
+from .model import (CSR_SCAUSE, CSR_SCOUNTEREN, CSR_SEPC, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL,
+                    CSR_STVEC)
 
 HANDLER_LABEL = "trap_handler"
 STOP_LABEL = "stop_hart"
@@ -121,12 +122,14 @@ def emit_startup(b: Builder) -> None:
     asm.li(T0, handler)
     asm.emit("csrrw", rd=0, csr=CSR_STVEC, rs1=T0)
     asm.emit("csrrw", rd=0, csr=CSR_SSTATUS, rs1=0)
+    asm.emit("csrrw", rd=0, csr=CSR_SCOUNTEREN, rs1=0)      # VU may read no counter yet
     scratch = b.rng.getrandbits(32)
     asm.li(T0, scratch)
     asm.emit("csrrw", rd=0, csr=CSR_SSCRATCH, rs1=T0)
     model.set(GP, b.data_base + GP_OFFSET)
     model.set(TP, b.ctrl)
-    model.csr.update({CSR_STVEC: handler, CSR_SSTATUS: 0, CSR_SSCRATCH: scratch})
+    model.csr.update({CSR_STVEC: handler, CSR_SSTATUS: 0, CSR_SSCRATCH: scratch,
+                      CSR_SCOUNTEREN: 0})
     for reg in range(1, 32):
         if reg not in RESERVED:
             value = b.random_value()

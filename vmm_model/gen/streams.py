@@ -14,7 +14,7 @@ from . import layout
 from .paging import item_paging
 from .skeleton import VECTOR_LABEL
 from .builder import A0, A1, A2, A6, A7, GP, GP_OFFSET, ZERO, Builder
-from .model import (COUNTERS, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
+from .model import (COUNTERS, CSR_SCAUSE, CSR_SCOUNTEREN, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS,
                     CSR_STIMECMP, CSR_STIMECMPH, CSR_STVAL, CSR_STVEC, ILLEGAL_CSRS, PRIV_VS,
                     SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP, SSTATUS_WRITABLE, UART_LSR,
                     UART_LSR_IDLE, VIRTUAL_CSRS, s32)
@@ -152,7 +152,9 @@ def item_mmio(b: Builder) -> None:
         size = {"b": 1, "h": 2, "w": 4}[name[1]]
         # (Clear of the VAs paging sections map: 0x4000_0000, 0x6000_0000, 0xC000_0000.)
         addr = rng.choice((rng.randrange(0x1000, 0x0FFF_F000), rng.randrange(0x2000_0000, 0x3FFF_0000),
-                           platform.UART_BASE + 0x1000, 0xFFFF_F000))
+                           platform.UART_BASE + 0x1000, 0xFFFF_F000,
+                           # just past guest RAM (the seed's run options fix its size)
+                           platform.RAM_BASE + platform.DEFAULT_RAM_SIZE + rng.randrange(0, 64)))
         addr -= addr % size
         b.li(base, addr)
         if name[0] == "s":
@@ -270,9 +272,13 @@ def item_csr(b: Builder) -> None:
         # SIE stays 0: an enabled interrupt would arrive at a moment the VMM decides.
         bits = rng.getrandbits(32) & (SSTATUS_WRITABLE | SSTATUS_RO_ZERO) & ~SSTATUS_SIE
         b.li(value, bits)
-    elif pick < 0.7:
+    elif pick < 0.62:
         csr = CSR_SEPC
         value = b.corner_source(0.3)
+    elif pick < 0.7:                                 # which counters VU may read
+        csr = CSR_SCOUNTEREN
+        value = b.dest(allow_zero=False, avoid=(rd,))
+        b.li(value, rng.randrange(8))
     elif pick < 0.85 or b.in_loop:                   # read-only use of the trap CSRs
         # (not counters inside a loop: a value unknown in one iteration would be a
         # source the next time round)
@@ -295,6 +301,8 @@ def item_csr(b: Builder) -> None:
         uimm = rng.randrange(32)
         if csr == CSR_SSTATUS and name != "csrrci":
             uimm &= ~SSTATUS_SIE
+        if csr == CSR_SCOUNTEREN:
+            uimm &= 7
         b.do(name, rd=rd, csr=csr, imm=uimm)
     else:
         b.do(name, rd=rd, csr=csr, rs1=value)
@@ -454,10 +462,13 @@ def item_vu(b: Builder) -> None:
 
 
 def _vu_forbidden(b: Builder) -> None:
-    """What VS may do and VU may not: S CSRs, sret, sfence.vma -> illegal instruction."""
+    """What VS may do and VU may not: S CSRs, sret, sfence.vma -> illegal instruction;
+    counters unless scounteren allows them."""
     rng = b.rng
     pick = rng.random()
-    if pick < 0.6:
+    if pick < 0.25:
+        b.do(rng.choice(("csrrs", "csrrc")), rd=b.dest(), csr=rng.choice(COUNTERS), rs1=ZERO)
+    elif pick < 0.6:
         csr = rng.choice((CSR_SSTATUS, CSR_SSCRATCH, CSR_SEPC, CSR_STVEC))
         b.do("csrrs", rd=b.dest(), csr=csr, rs1=ZERO)
     elif pick < 0.8:
