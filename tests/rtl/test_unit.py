@@ -386,3 +386,33 @@ if cocotb is not None:
         await u.h.gwr("EXIT_PENDING", 0b10)
         await RisingEdge(u.h.clk)
         assert int(dut.irq.value) == 0
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_state_port_while_running(dut):
+        """The VMM edits an idle context's window while another one runs on the pipeline."""
+        u = Unit(dut)
+        await u.reset()
+        mon = RvfiMonitor(dut, u.h.clk)
+        await u.load_guest(0, G_LOOP)
+        await u.h.ctrl(0, CTRL_RUN)
+        await ClockCycles(u.h.clk, 50)
+        n0, t0 = len(mon.records), get_sim_time("ns")
+        fields = ("x1", "x31", "pc", "vsscratch", "htimedelta", "budget", "vstimecmp")
+        for i, name in enumerate(fields):
+            await u.h.cwr(1, name, 0x1000 * (i + 1) + 4 * i)
+        for i, name in enumerate(fields):
+            got = await u.h.crd(1, name)
+            assert got == 0x1000 * (i + 1) + 4 * i, f"ctx 1 {name} = {got:#x} while ctx 0 runs"
+        await u.h.ctrl(1, CTRL_RESET)
+        assert await u.h.crd(1, "x1") == 0 and await u.h.crd(1, "pc") == GUEST_BASE
+        # ctx 0 kept retiring during the state-port traffic, at about its rate before it.
+        rate_before = n0 / 50
+        rate_during = (len(mon.records) - n0) / ((get_sim_time("ns") - t0) / 10)
+        assert rate_during > 0.5 * rate_before, (rate_before, rate_during)
+        assert all(r["ext_ctx"] == 0 for r in mon.records)
+        assert await u.h.state(0) == CTX_RUNNING and await u.h.state(1) == CTX_IDLE
+        await u.h.ctrl(0, CTRL_STOP)
+        await u.h.wait_state(0, CTX_EXIT_PENDING)
+        # ctx 0's registers were untouched by the traffic to ctx 1.
+        assert await u.h.crd(0, "x1") == 0 and await u.h.crd(0, "x31") == 0
+        assert await u.h.crd(0, "x5") == sum(1 for r in mon.records if r["insn"] & 0x7F == 0x13)
