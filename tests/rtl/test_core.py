@@ -239,6 +239,13 @@ if cocotb is not None:
         assert exit_record.scause == 10 and records[1].intr and records[1].pc_rdata == HANDLER
         st = await cs.compare_state(0)
         assert st["x10"] == 0x8000_0009
+        # From VU, VS interrupts are enabled whatever vsstatus.SIE: injected VSSI -> code 1, SPP = 0.
+        await cs.write_state(0, base_state(priv=0, hvip=0x4, hie=0x4, vsstatus=0, vstimecmp=0xFFFF_FFFF,
+                                           vstimecmph=0xFFFF_FFFF))
+        records, exit_record = await cs.run(0)
+        assert records[0].intr and records[0].mode == 1 and exit_record.scause == 10
+        st = await cs.compare_state(0)
+        assert st["x10"] == 0x8000_0001 and st["vsstatus"] & 0x100 == 0 and st["vsepc"] == CODE
 
     @cocotb.test()
     async def core_budget_preemption(dut):
