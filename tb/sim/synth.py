@@ -157,19 +157,44 @@ def prepare_sources(sources: list[Path], out_dir: Path) -> list[Path]:
     return out
 
 
+def _module_name(name: str) -> str:
+    """``$paramod$<hash>\\vcpu_tlb`` or ``$paramod\\vcpu_core\\N=..`` -> ``vcpu_tlb`` / ``vcpu_core``."""
+    m = re.match(r"^\$paramod(?:\$[0-9a-f]+)?\\([^\\]+)", name)
+    return m.group(1) if m else name
+
+
+def parse_modules(log: str) -> dict[str, dict[str, int]]:
+    """Per-module cell counts (own cells only, submodule instances excluded) from ``stat``."""
+    stat = log[log.rfind("Printing statistics."):] if "Printing statistics." in log else log
+    out: dict[str, dict[str, int]] = {}
+    for m in re.finditer(r"=== (\S+) ===\n(.*?)(?====|\Z)", stat, re.S):
+        name = m.group(1)
+        if name == "design":
+            continue
+        cells = {c: int(n) for c, n in re.findall(r"^\s+(\$\S+)\s+(\d+)\s*$", m.group(2), re.M)
+                 if not c.startswith("$paramod")}
+        out[_module_name(name)] = cells
+    return out
+
+
 def parse_stat(log: str, top: str) -> dict[str, int]:
-    """Cell-type counts of the whole design from yosys ``stat`` (flattened top)."""
-    # After `flatten`, the top module's section lists every cell.
-    sec = log.split(f"=== {top} ===")[-1]
+    """Cell-type counts of the whole design from yosys ``stat`` (the design-hierarchy total)."""
+    stat = log[log.rfind("Printing statistics."):] if "Printing statistics." in log else log
+    sec = stat.split("=== design hierarchy ===")[-1] if "=== design hierarchy ===" in stat \
+        else stat.split(f"=== {top} ===")[-1]
     cells: dict[str, int] = {}
     total = 0
+    # Only the cell-type list after "Number of cells" (the hierarchy listing above it
+    # names submodule instances with the same "$..." syntax).
+    if "Number of cells" in sec:
+        sec = sec[sec.rfind("\n", 0, sec.find("Number of cells")) + 1:]
     for line in sec.splitlines():
         m = re.match(r"\s+Number of cells:\s+(\d+)", line)
         if m:
             total = int(m.group(1))
             continue
         m = re.match(r"\s+(\$\S+)\s+(\d+)\s*$", line)
-        if m:
+        if m and not m.group(1).startswith("$paramod"):
             cells[m.group(1)] = int(m.group(2))
     cells["__total__"] = total
     return cells
@@ -187,7 +212,7 @@ def run_yosys(top: str, sources: list[Path], parameters: dict[str, int]) -> tupl
     lines = ["read_verilog -sv " + " ".join(str(p) for p in prepared)]
     if chparam:
         lines.append(f"chparam {chparam} {top}")
-    lines += [f"synth -top {top} -flatten", "tee -o " + str(OUT_DIR / f"{top}.stat.txt") + " stat",
+    lines += [f"synth -top {top}", "tee -o " + str(OUT_DIR / f"{top}.stat.txt") + " stat",
               "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_* t:$_SR_*"]
     script.write_text("\n".join(lines) + "\n")
     t0 = time.monotonic()
@@ -198,14 +223,32 @@ def run_yosys(top: str, sources: list[Path], parameters: dict[str, int]) -> tupl
     return proc.returncode, log + proc.stdout + proc.stderr, dt
 
 
-def write_doc(top: str, parameters: dict, cells: dict[str, int], latches: int, seconds: float) -> None:
+def parse_instances(log: str) -> dict[str, int]:
+    """How many instances of each module the design hierarchy holds."""
+    stat = log[log.rfind("Printing statistics."):] if "Printing statistics." in log else log
+    if "=== design hierarchy ===" not in stat:
+        return {}
+    sec = stat.split("=== design hierarchy ===")[-1].split("Number of wires")[0]
+    out: dict[str, int] = {}
+    for name, n in re.findall(r"^\s+(\S+)\s+(\d+)\s*$", sec, re.M):
+        out[_module_name(name)] = out.get(_module_name(name), 0) + int(n)
+    return out
+
+
+def write_doc(top: str, parameters: dict, cells: dict[str, int], latches: int, seconds: float,
+              modules: dict[str, dict[str, int]] | None = None,
+              instances: dict[str, int] | None = None) -> None:
+    instances = instances or {}
     rows = "\n".join(f"| `{c}` | {n} |" for c, n in sorted(cells.items()) if c != "__total__")
+    mod_rows = "\n".join(
+        f"| `{m}` | {instances.get(m, 1)} | {sum(c.values())} | {flop_bits(c)} |"
+        for m, c in sorted((modules or {}).items()))
     params = ", ".join(f"{k}={v}" for k, v in parameters.items()) or "defaults"
     DOC.write_text(f"""# Synthesis (yosys)
 
 _Refreshed by `python -m tb.sim.synth` (`make synth`); do not edit by hand._
 
-Generic gate-level synthesis with yosys {_yosys_version()} (`synth -top {top} -flatten`, no
+Generic gate-level synthesis with yosys {_yosys_version()} (`synth -top {top}`, no
 technology library), parameters {params}.  The command fails if any latch cell
 (`$dlatch`, `$_DLATCH_*`, `$_SR_*` …) is left.
 
@@ -221,7 +264,17 @@ Yosys 0.23 does not parse `import pkg::*;`; the command feeds it a copy of the
 sources in which wildcard imports are replaced by `pkg::NAME` references
 (`build/synth/src/`, see `tb/sim/synth.py`).  No other source change is needed.
 
-## Cells by type
+Synthesis is hierarchical (no `-flatten`): the figures per module below, times
+their instance counts, add up to the totals; no optimization crosses a module
+boundary.
+
+## Per module (own cells of one instance, without the submodules it instantiates)
+
+| module | instances | cells | flip-flop bits |
+|---|---|---|---|
+{mod_rows}
+
+## Cells by type (whole design)
 
 | cell | count |
 |---|---|
@@ -265,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.top}: {cells.get('__total__', 0)} cells, {flop_bits(cells)} flip-flop bits, 0 latches "
           f"({dt:.0f} s)")
     if not args.no_doc:
-        write_doc(args.top, params, cells, latches, dt)
+        write_doc(args.top, params, cells, latches, dt, parse_modules(log), parse_instances(log))
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 
