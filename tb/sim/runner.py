@@ -126,6 +126,10 @@ def run(b: Build, test_module: str, testcase: str | list[str] | None = None,
     results_xml = test_dir / "results.xml"
     env = {"COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "WARNING")}
     env.update(extra_env or {})
+    plusargs = list(plusargs or [])
+    if b.waves and b.sim == "icarus":
+        # cocotb's Icarus dump module writes into the build directory unless told otherwise.
+        plusargs.append(f"+dumpfile_path={test_dir / (b.top + '.fst')}")
     runner = get_runner(b.sim)
     # cocotb's runner sys.exit()s on failures when it sees PYTEST_CURRENT_TEST; we report instead.
     saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
@@ -134,7 +138,7 @@ def run(b: Build, test_module: str, testcase: str | list[str] | None = None,
             runner.test(test_module=test_module, hdl_toplevel=b.top, hdl_toplevel_lang="verilog",
                         build_dir=b.build_dir,
                         test_dir=test_dir, testcase=testcase, seed=seed, extra_env=env,
-                        plusargs=list(plusargs or []), waves=b.waves, timescale=TIMESCALE,
+                        plusargs=plusargs, waves=b.waves, timescale=TIMESCALE,
                         results_xml=str(results_xml), log_file=log_file)
         except SystemExit:
             pass   # simulator exit code != 0; the results file says what happened
