@@ -3,8 +3,9 @@
 // (hedeleg -> VS trap entry, else exit to the VMM), interrupts at instruction
 // boundaries, the preemption budget and the RVFI trace.  See docs/rtl-core.md.
 //
-// FSM:  IDLE -run_i-> BOUND -> FETCH -> EXEC -> (MEM | MULDIV) -> BOUND ...
-//       BOUND: interrupts / stop / preemption (-> EXIT, or VS trap entry -> FETCH)
+// FSM:  IDLE -run_i-> FETCH -> EXEC -> (MEM | MULDIV) -> FETCH ...
+//       boundary = first FETCH cycle: interrupts / stop / preemption (-> EXIT, or VS
+//       trap entry, then the handler's fetch)
 //       a trap that is not delegated -> EXIT (exit_o) -> IDLE
 module vcpu_core
   import vcpu_pkg::*;
@@ -105,7 +106,9 @@ module vcpu_core
 
   // FSM states.
   localparam logic [2:0] S_IDLE   = 3'd0;
-  localparam logic [2:0] S_BOUND  = 3'd1;  // instruction boundary: interrupts, stop, preemption
+  // S_FETCH's first cycle after a retirement (or RUN) is the instruction boundary
+  // (bound_q): interrupts, stop and preemption are evaluated there, and the fetch
+  // request goes out in that same cycle when none is taken.
   localparam logic [2:0] S_FETCH  = 3'd2;  // fetch request to the mmu
   localparam logic [2:0] S_EXEC   = 3'd3;  // decode, execute, commit (or go on)
   localparam logic [2:0] S_MEM    = 3'd4;  // load/store request to the mmu
@@ -142,6 +145,7 @@ module vcpu_core
   logic [31:0]       insn_q, insn_d;
   logic              preempt_q, preempt_d;   // budget ran out: exit at the next boundary
   logic              intr_q, intr_d;         // the next record is the first of a VS interrupt handler
+  logic              bound_q, bound_d;       // this FETCH cycle is an instruction boundary
   logic [63:0]       order_q [NCTX];
 
   // ---------------------------------------------------------------------------
@@ -501,7 +505,9 @@ module vcpu_core
 
   logic fetch_fault, exec_commit, mem_done, resp_state, gpf_fetch, gpf_mem;
   logic [31:0] mem_htinst;
-  assign fetch_fault = (state_q == S_FETCH) && resp_valid_i && resp_fault_i;
+  logic fetch_req;     // a fetch request is out (not in a boundary cycle that takes an interrupt)
+  assign fetch_req   = (state_q == S_FETCH) && !ev_irq_exit && !ev_irq_vs;
+  assign fetch_fault = fetch_req && resp_valid_i && resp_fault_i;
   assign exec_commit = (state_q == S_EXEC) &&
                        (exc_valid || (cls != CLS_LOAD && cls != CLS_STORE && cls != CLS_MULDIV));
   assign mem_done    = (state_q == S_MEM) && resp_valid_i;
@@ -523,8 +529,8 @@ module vcpu_core
                        ((state_q == S_MEM) && gpf_mem)                        ? mem_htinst :
                                                                                 32'd0;
 
-  assign ev_irq_exit = (state_q == S_BOUND) && (bnd_stop || bnd_preempt || bnd_hs);
-  assign ev_irq_vs   = (state_q == S_BOUND) && !ev_irq_exit && bnd_vs;
+  assign ev_irq_exit = (state_q == S_FETCH) && bound_q && (bnd_stop || bnd_preempt || bnd_hs);
+  assign ev_irq_vs   = (state_q == S_FETCH) && bound_q && !ev_irq_exit && bnd_vs;
   always_comb begin
     if (bnd_stop) begin
       irq_cause = STOP_CAUSE;
@@ -648,27 +654,25 @@ module vcpu_core
   logic [2:0] after_commit;
   assign intr_c       = commit ? 1'b0 : intr_q;
   assign preempt_c    = (commit && budget == 32'd1) ? 1'b1 : preempt_q;
-  assign after_commit = ent_exit ? S_EXIT : S_BOUND;
+  assign after_commit = ent_exit ? S_EXIT : S_FETCH;
+  assign bound_d      = commit || (state_q == S_IDLE);   // the next FETCH starts a boundary
 
   always_comb begin
     case (state_q)
       S_IDLE: begin
         if (run_i) begin
-          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_BOUND, run_ctx_i, insn_q, 1'b0, 1'b0};
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_FETCH, run_ctx_i, insn_q, 1'b0, 1'b0};
         end else begin
           {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_IDLE, ctx_q, insn_q, 1'b0, 1'b0};
         end
       end
-      S_BOUND: begin
+      S_FETCH: begin
         if (ev_irq_exit) begin
           {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_EXIT, ctx_q, insn_q, preempt_q, intr_q};
-        end else begin
-          {state_d, ctx_d, insn_d, preempt_d, intr_d} =
-            {S_FETCH, ctx_q, insn_q, preempt_q, intr_q | ev_irq_vs};
-        end
-      end
-      S_FETCH: begin
-        if (!resp_valid_i) begin
+        end else if (ev_irq_vs) begin
+          // VS trap entry written this cycle; the handler's fetch goes out next cycle.
+          {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_FETCH, ctx_q, insn_q, preempt_q, 1'b1};
+        end else if (!resp_valid_i) begin
           {state_d, ctx_d, insn_d, preempt_d, intr_d} = {S_FETCH, ctx_q, insn_q, preempt_c, intr_c};
         end else if (resp_fault_i) begin
           {state_d, ctx_d, insn_d, preempt_d, intr_d} = {after_commit, ctx_q, 32'd0, preempt_c, intr_c};
@@ -706,12 +710,14 @@ module vcpu_core
       insn_q    <= 32'd0;
       preempt_q <= 1'b0;
       intr_q    <= 1'b0;
+      bound_q   <= 1'b1;
     end else begin
       state_q   <= state_d;
       ctx_q     <= ctx_d;
       insn_q    <= insn_d;
       preempt_q <= preempt_d;
       intr_q    <= intr_d;
+      bound_q   <= bound_d;
     end
   end
 
@@ -734,7 +740,7 @@ module vcpu_core
   assign exit_o       = (state_q == S_EXIT);
   assign retire_o     = commit;
 
-  assign req_valid_o = (state_q == S_FETCH) || (state_q == S_MEM);
+  assign req_valid_o = fetch_req || (state_q == S_MEM);
   assign req_type_o  = (state_q == S_FETCH) ? ACC_FETCH :
                        (cls == CLS_STORE)    ? ACC_STORE : ACC_LOAD;
   assign req_vaddr_o = (state_q == S_FETCH) ? pc : mem_addr;
