@@ -416,3 +416,57 @@ if cocotb is not None:
         # ctx 0's registers were untouched by the traffic to ctx 1.
         assert await u.h.crd(0, "x1") == 0 and await u.h.crd(0, "x31") == 0
         assert await u.h.crd(0, "x5") == sum(1 for r in mon.records if r["insn"] & 0x7F == 0x13)
+
+    G_TWO_STAGE = """
+        li t0, 0x40000000           # VA -> GPA 0x80001000 (VS stage) -> host data page (G stage)
+        li t1, 77
+        sw t1, 8(t0)
+        lw t2, 8(t0)
+        li a7, 8
+        ecall
+        li t3, 0x40400000           # its VS L0 table sits at a GPA the G stage does not map
+        lw t4, 0(t3)
+        ecall
+    """
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_two_stage(dut):
+        """vsatp = Sv32 over hgatp = Sv32x4; a G-stage miss on an implicit VS page-table read."""
+        from tb.sim.guest_mem import PTE_A, PTE_D, PTE_V
+        u = Unit(dut)
+        await u.reset()
+        mon = RvfiMonitor(dut, u.h.clk)
+        prog = await u.load_guest(0, G_TWO_STAGE)
+        m = CTX_MEM[0]
+        vs_root_gpa, vs_l0_gpa, vs_l0b_gpa = GUEST_BASE + 0x2000, GUEST_BASE + 0x3000, GUEST_BASE + 0x5000
+        vs_root_hpa, vs_l0_hpa = m["demand"], m["demand2"]
+        u.g[0].map(vs_root_gpa, vs_root_hpa, PTE_R | PTE_W)
+        u.g[0].map(vs_l0_gpa, vs_l0_hpa, PTE_R | PTE_W)
+        u.mem.write(vs_root_hpa, bytes(0x1000))
+        u.mem.write(vs_l0_hpa, bytes(0x1000))
+
+        def pte(gpa, flags):
+            return ((gpa >> 12) << 10) | flags | PTE_V
+
+        # VS stage: VA 0x8000_0000 (4 MiB megapage, identity) for the code; VA 0x4000_0000 -> data page.
+        u.mem.write32(vs_root_hpa + 4 * (0x8000_0000 >> 22), pte(0x8000_0000, PTE_R | PTE_X | PTE_A))
+        u.mem.write32(vs_root_hpa + 4 * (0x4000_0000 >> 22), pte(vs_l0_gpa, 0))
+        u.mem.write32(vs_l0_hpa + 0, pte(GPA_DATA, PTE_R | PTE_W | PTE_A | PTE_D))
+        u.mem.write32(vs_root_hpa + 4 * (0x4040_0000 >> 22), pte(vs_l0b_gpa, 0))
+        await u.h.cwr(0, "vsatp", (1 << 31) | (5 << 22) | (vs_root_gpa >> 12))
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 10, fmt(rec)
+        assert u.mem.read32(m["data"] + 8) == 77 and await u.h.crd(0, "x7") == 77
+        sw = next(r for r in mon.records if r["mem_wmask"])
+        assert sw["mem_addr"] == 0x4000_0008 and sw["ext_mem_paddr"] == m["data"] + 8, sw
+        # Resume: the load whose VS page-table read misses in the G stage.
+        await u.resume(0, rec["sepc"] + 4)
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        lw_pc = GUEST_BASE + 4 * [i for i, w in enumerate(prog) if (w & 0x7F) == 0x03][-1]
+        assert rec["scause"] == 21 and rec["sepc"] == lw_pc, fmt(rec)
+        assert rec["stval"] == 0x4040_0000, fmt(rec)
+        assert rec["htval"] == vs_l0b_gpa >> 2, fmt(rec)
+        assert rec["htinst"] == 0x0000_2000, f"implicit VS page-table access: {fmt(rec)}"
+        assert rec["hstatus"] & HSTATUS_GVA, fmt(rec)
