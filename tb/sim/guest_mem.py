@@ -71,6 +71,19 @@ class HostRam:
         self.ram.read_if._read = _read
         self.ram.write_if._write = _write
 
+    def backpressure(self, seed: int = 1, probability: float = 0.5) -> None:
+        """Random stalls on all five channels (cocotbext-axi pause generators), seeded."""
+        import itertools
+        import random
+        rng = random.Random(seed)
+
+        def gen():
+            return (rng.random() < probability for _ in itertools.count())
+
+        w, r = self.ram.write_if, self.ram.read_if
+        for ch in (w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel):
+            ch.set_pause_generator(gen())
+
     def _error(self, address: int) -> bool:
         return any(lo <= address < hi for lo, hi in self.error_ranges)
 

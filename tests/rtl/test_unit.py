@@ -470,3 +470,22 @@ if cocotb is not None:
         assert rec["htval"] == vs_l0b_gpa >> 2, fmt(rec)
         assert rec["htinst"] == 0x0000_2000, f"implicit VS page-table access: {fmt(rec)}"
         assert rec["hstatus"] & HSTATUS_GVA, fmt(rec)
+
+    @cocotb.test(timeout_time=80, timeout_unit="ms")
+    async def unit_axi_backpressure(dut):
+        """The SBI-shutdown and demand-paging guests again, with random stalls on every m_axi channel."""
+        u = Unit(dut)
+        await u.reset()
+        u.mem.backpressure(seed=7, probability=0.6)
+        prog = await u.load_guest(0, G_ECALL)
+        ecalls = [GUEST_BASE + 4 * i for i, w in enumerate(prog) if w == ECALL]
+        await u.run_to_exit(0, max_cycles=200_000)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 10 and rec["sepc"] == ecalls[0], fmt(rec)
+        assert await u.h.crd(0, "x9") == 3025 and u.mem.read32(CTX_MEM[0]["data"]) == 55
+        await u.h.gwr("EXIT_PENDING", 1)
+        await u.h.ctrl(0, CTRL_RESET)
+        prog = await u.load_guest(0, G_GPF)
+        await u.run_to_exit(0, max_cycles=200_000)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 21 and rec["htval"] == (GPA_HOLE + 4) >> 2, fmt(rec)
