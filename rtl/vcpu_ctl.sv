@@ -7,7 +7,7 @@
 //  * per context: IDLE -RUN-> RUNNING -core exit-> EXIT_PENDING -W1C-> IDLE;
 //    HALT from any state -> HALTED (left only by RESET); RESET from any state ->
 //    IDLE with every field at its reset value.  HALT/RESET of a context that is
-//    on the core first stops it (stop_o) and take effect at its exit.
+//    on the core first stops it (stop_o) and takes effect at its exit.
 //  * RUNNING means "wants the core or has it".  When the core is free, the
 //    RUNNING contexts are started in round-robin order, beginning after the
 //    context started last (deterministic; lowest index first after reset).
@@ -219,9 +219,9 @@ module vcpu_ctl #(
   assign cmd_reset  = reg_wdata[CtrlResetBit];
   assign strobe0    = reg_wstrb[0];
 
-  // Window words that hold a state field (ctrl and status are ctl's own).  Plain
-  // expressions rather than functions: Icarus 11 re-evaluates an always_comb that
-  // calls a function whenever any caller of it runs, which made it spin.
+  // Window words that hold a state field (ctrl and status are ctl's own).  The
+  // ranges follow interfaces/vcpu_state.py; tests/test_regmap.py checks that they
+  // cover exactly its fields.
   logic word_mapped;
   assign word_mapped = ((word >= vcpu_regmap_pkg::ST_BUDGET)   && (word <= vcpu_regmap_pkg::ST_PC))         ||
                        ((word >= vcpu_regmap_pkg::ST_SCAUSE)   && (word <= vcpu_regmap_pkg::ST_HTINST))     ||
@@ -237,7 +237,6 @@ module vcpu_ctl #(
 
   // Per-context view.
   logic [NUM_VCPUS-1:0] is_running, is_exit_pending, on_core, blocked;
-  logic [2*NUM_VCPUS-1:0] ctx_state_ext;   // ctx_state_q, indexable by a variable
   logic [1:0]           cur_state;       // state of the addressed context
   logic                 stop_any;
 
@@ -249,8 +248,7 @@ module vcpu_ctl #(
     assign blocked[g]         = on_core[g] || (busy_i && (active_ctx_i == CtxW'(g))) ||
                                 reset_pend_q[g] || (ctx_reset_q && (ctx_reset_ctx_q == CtxW'(g)));
   end
-  assign ctx_state_ext = ctx_state_q;
-  assign cur_state     = ctx_state_ext[2*ctx_idx +: 2];
+  assign cur_state     = ctx_state_q[2*ctx_idx +: 2];
   assign stop_any      = stop_req_q[owned_ctx_q] | halt_req_q[owned_ctx_q] | reset_req_q[owned_ctx_q];
 
   // ---------------------------------------------------------------------------
