@@ -252,10 +252,6 @@ class Cosim:
         assert exit_record is not None, "reference did not exit"
         for i, (a, b) in enumerate(zip(rtl, ref_records)):
             names = list(b.diff(a))
-            # Known reference issue: it reports rd_addr = 0 for CSRR*I (its decoder marks
-            # the CSRI format as not writing rd), although it writes rd.
-            if (a.insn & 0x707F) in (0x5073, 0x6073, 0x7073) and b.rd_addr == 0 and not b.trap:
-                names = [n for n in names if n not in ("rd_addr", "rd_wdata")]
             if a.ext_csr_addr in self.ignore_rd_of_csr or ((a.insn >> 20) in self.ignore_rd_of_csr
                                                           and (a.insn & 0x7F) == 0x73):
                 names = [n for n in names if n != "rd_wdata"]
