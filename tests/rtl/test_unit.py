@@ -489,3 +489,49 @@ if cocotb is not None:
         await u.run_to_exit(0, max_cycles=200_000)
         rec = await u.exit_record(0)
         assert rec["scause"] == 21 and rec["htval"] == (GPA_HOLE + 4) >> 2, fmt(rec)
+
+    G_IRQ = """
+        la t0, handler
+        csrw stvec, t0              # VS: stvec is vstvec
+        li t1, 2
+        csrs sstatus, t1            # VS: sstatus.SIE (vsstatus)
+    1:  addi s0, s0, 1
+        j 1b
+    .align 2
+    handler:
+        csrr s1, scause             # VS: vscause
+        li a7, 8
+        ecall
+    """
+
+    @cocotb.test(timeout_time=50, timeout_unit="ms")
+    async def unit_interrupts(dut):
+        """A VMM-injected VSSIP: exits when not delegated (scause = interrupt 2), reaches the guest when it is."""
+        u = Unit(dut)
+        await u.reset()
+        await u.load_guest(0, G_IRQ)
+        await u.h.cwr(0, "hie", 0x4)
+        await u.h.gwr("IRQ_ENABLE", 1)
+        await u.h.ctrl(0, CTRL_RUN)
+        await ClockCycles(u.h.clk, 300)
+        assert await u.h.state(0) == CTX_RUNNING
+        # Not delegated (hideleg = 0): the running context exits with the VS interrupt.
+        await u.h.ctrl(0, CTRL_STOP)
+        await u.h.wait_state(0, CTX_EXIT_PENDING)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == STOP_CAUSE, fmt(rec)
+        await u.h.cwr(0, "hvip", 0x4)
+        await u.resume(0)
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == (1 << 31) | 2, f"non-delegated VSSI exits to the VMM: {fmt(rec)}"
+        assert rec["stval"] == 0 and rec["htinst"] == 0, fmt(rec)
+        # Delegated (hideleg.VSSI): the guest's handler runs, reads vscause, then calls the VMM.
+        await u.h.cwr(0, "hideleg", 0x4)
+        await u.resume(0)
+        await u.run_to_exit(0)
+        rec = await u.exit_record(0)
+        assert rec["scause"] == 10, fmt(rec)
+        assert await u.h.crd(0, "x9") == (1 << 31) | 1, "vscause = supervisor software interrupt (1) in VS"
+        assert await u.h.crd(0, "vscause") == (1 << 31) | 1
+        assert await u.h.crd(0, "x17") == 8
