@@ -472,9 +472,13 @@ module vcpu_ctl #(
   assign runnable_any = g_rr[NUM_VCPUS-1].found;
   assign launch_ctx   = g_rr[NUM_VCPUS-1].pick;
 
-  // Start a context only when the core is free and no state-port access or
-  // CTRL command is in flight (either could concern the candidate this cycle).
-  assign launch = runnable_any && !owned_q && !busy_i && !run_q && !st_valid_o && !cmd_en;
+  // Start a context when the core is free, or in the cycle of its exit_o (the
+  // contract guarantees busy_o = 0 in the next cycle, when run_o pulses), and no
+  // state-port access or CTRL command is in flight (either could concern the
+  // candidate this cycle).
+  logic core_free;
+  assign core_free = (!owned_q && !busy_i) || (owned_q && exit_i);
+  assign launch    = runnable_any && core_free && !run_q && !st_valid_o && !cmd_en;
 
   // One pending context reset is issued per cycle, lowest index first.
   logic [NUM_VCPUS-1:0] rp_issue;                 // context g's reset is issued this cycle

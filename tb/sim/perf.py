@@ -142,15 +142,15 @@ Where the cycles go (from `rtl/vcpu_ctl.sv`, docs/lifecycle.md):
 - `irq` is a function of flip-flops only (`EXIT_PENDING & IRQ_ENABLE`); the
   context's state becomes EXIT_PENDING at the clock edge after the core's
   `exit_o`, hence one cycle after the exit record.
-- queued switch: `vcpu_ctl` pulses `run_i` two cycles after `exit_o` (it waits
-  for the core's `busy_o` to fall, and `run_i` is registered); the rest is the
-  core fetching and executing the first instruction of the next context
-  (plus the G-stage walks when its translations are not in the TLB).
+- queued switch: `vcpu_ctl` chooses the next context in the cycle of the core's
+  `exit_o` and pulses `run_i` (registered) in the next one, when the contract
+  guarantees `busy_o` = 0; the rest is the core fetching and executing the first
+  instruction of the next context (plus the G-stage walks when its
+  translations are not in the TLB).
 - RUN write: the AXI4-Lite request is registered (1 cycle), the command is
   applied (1 cycle), `run_i` is registered (1 cycle), then the core as above.
-- Possible improvements, not done: decide the next context in the exit cycle
-  (−1 cycle per queued switch); decode the AXI4-Lite request in its handshake
-  cycle (−1 cycle per register access).
+- Possible improvement, not done: decode the AXI4-Lite request in its handshake
+  cycle (−1 cycle per register access, i.e. on every step of a slow world switch).
 
 Simulation speed of this measurement: {r.get('sim_seconds', 0):.1f} s of wall time for
 {r.get('sim_cycles', 0)} cycles on Verilator (hardware counters; Python wakes only for
