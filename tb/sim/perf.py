@@ -134,7 +134,17 @@ cycles / (records − 1).
 | the VMM's `ctrl.RUN` write for ctx 1 (AXI4-Lite W handshake) → first retirement of ctx 1, core idle, warm TLB | **{r['switch_run_write']}** |
 | ctx 0's exit record → first retirement of ctx 1 when the RUN write comes from the VMM (exit → irq → VMM reads/W1C → RUN write → retire), cocotbext-axi as the VMM | {r['switch_via_vmm']} |
 
-The last line adds the software VMM's AXI4-Lite round trips (it reads
+## Slow world switch (save/restore over AXI4-Lite)
+
+| step | cycles |
+|---|---|
+| save: read all {r['slow_switch']['fields']} saved fields of a context (`interfaces.vcpu_state.SAVED_FIELDS`) | {r['slow_switch']['save_cycles']} ({r['slow_switch']['save_cycles'] / r['slow_switch']['fields']:.1f} per field) |
+| restore: write them into another context | {r['slow_switch']['restore_cycles']} ({r['slow_switch']['restore_cycles'] / r['slow_switch']['fields']:.1f} per field) |
+
+Back-to-back accesses by cocotbext-axi's `AxiLiteMaster` (one at a time, as the
+unit's slave accepts them); a hardware context switch (above) needs none of this.
+
+The last line of the context-switch table adds the software VMM's AXI4-Lite round trips (it reads
 `EXIT_PENDING`, clears it and writes `RUN`, each a full AXI4-Lite transaction
 of a few cycles with cocotbext-axi); the first three are the unit's own latency.
 
@@ -297,6 +307,16 @@ if cocotb is not None and os.environ.get("COCOTB_TEST_MODULES"):
         await wait_irq(dut, h.clk)
         res["switch_via_vmm"] = int(dut.first_retire_ctx1_cycle.value) - ctx0_exit
         assert await h.state(0) == CTX_IDLE
+        # Slow world switch: save every SAVED_FIELD of ctx 0 over AXI4-Lite, restore into ctx 1.
+        from interfaces.vcpu_state import SAVED_FIELDS
+        await h.gwr("EXIT_PENDING", 0b11)
+        c0 = int(dut.cycle.value)
+        saved = {name: await h.crd(0, name) for name in SAVED_FIELDS}
+        c1 = int(dut.cycle.value)
+        for name, value in saved.items():
+            await h.cwr(1, name, value)
+        c2 = int(dut.cycle.value)
+        res["slow_switch"] = {"fields": len(saved), "save_cycles": c1 - c0, "restore_cycles": c2 - c1}
         res["sim_cycles"] = int(dut.cycle.value)
         res["sim_seconds"] = time.monotonic() - t_start
         Path(os.environ["HVCOSIM_PERF_OUT"]).write_text(json.dumps(res))
