@@ -256,6 +256,7 @@ module vcpu_ctl #(
   // ---------------------------------------------------------------------------
   logic        gwrite;         // global write applied this cycle
   logic        cmd_en;         // CTRL command applied this cycle
+  logic        st_issue;       // state-port request issued from the decode cycle
   logic [31:0] grdata;         // global read data
   logic [31:0] exit_pending_word, irq_enable_word, active_word;
 
@@ -303,6 +304,7 @@ module vcpu_ctl #(
     reg_rdata   = '0;
     gwrite      = 1'b0;
     cmd_en      = 1'b0;
+    st_issue    = 1'b0;
 
     case (acc_state_q)
       ACC_IDLE: begin
@@ -324,11 +326,24 @@ module vcpu_ctl #(
                        (reg_we && (reg_wstrb == 4'h0))) begin
             reg_done  = 1'b1;                    // unmapped, or context RUNNING: 0 / dropped
           end else if (!blocked[ctx_idx]) begin
+            // Issue the state-port request in this cycle already (st_issue below).
+            st_issue   = 1'b1;
             st_ctx_d   = ctx_idx;
             st_word_d  = word;
             st_wdata_d = reg_wdata;
             rmw_d      = reg_we && (reg_wstrb != 4'hF);
-            if (reg_we && (reg_wstrb == 4'hF)) begin
+            if (st_ready_i) begin
+              // A core that answers in the cycle of the request.
+              if (!reg_we) begin
+                reg_done  = 1'b1;
+                reg_rdata = st_rdata_i;
+              end else if (reg_wstrb == 4'hF) begin
+                reg_done  = 1'b1;
+              end else begin
+                st_wdata_d  = st_rmw_data;
+                acc_state_d = ACC_ST_WR;
+              end
+            end else if (reg_we && (reg_wstrb == 4'hF)) begin
               acc_state_d = ACC_ST_WR;
             end else begin
               acc_state_d = ACC_ST_RD;
@@ -359,11 +374,14 @@ module vcpu_ctl #(
     endcase
   end
 
-  assign st_valid_o = (acc_state_q == ACC_ST_RD) || (acc_state_q == ACC_ST_WR);
-  assign st_write_o = (acc_state_q == ACC_ST_WR);
-  assign st_ctx_o   = st_ctx_q;
-  assign st_word_o  = st_word_q;
-  assign st_wdata_o = st_wdata_q;
+  // The request goes out combinationally in the decode cycle (st_issue), then
+  // from the registered copy until st_ready_i.  A read-modify-write starts as a
+  // read.
+  assign st_valid_o = st_issue || (acc_state_q == ACC_ST_RD) || (acc_state_q == ACC_ST_WR);
+  assign st_write_o = st_issue ? (reg_we && (reg_wstrb == 4'hF)) : (acc_state_q == ACC_ST_WR);
+  assign st_ctx_o   = st_issue ? ctx_idx : st_ctx_q;
+  assign st_word_o  = st_issue ? word : st_word_q;
+  assign st_wdata_o = st_issue ? reg_wdata : st_wdata_q;
 
   // ---------------------------------------------------------------------------
   // Global registers.

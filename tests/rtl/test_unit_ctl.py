@@ -21,7 +21,7 @@ SOURCES = [RTL_DIR / "vcpu_regmap_pkg.sv", RTL_DIR / "vcpu_axil_slave.sv", RTL_D
 PARAMS = {"NUM_VCPUS": 2, "TLB_ENTRIES": 16}
 
 
-TESTS_2 = ["ctl_global_registers", "ctl_windows", "ctl_life_cycle", "ctl_scheduling", "ctl_flush_and_time",
+TESTS_2 = ["ctl_global_registers", "ctl_windows", "ctl_windows_state_port_latency", "ctl_life_cycle", "ctl_scheduling", "ctl_flush_and_time",
            "ctl_axil_handshakes"]
 
 
@@ -66,6 +66,16 @@ if cocotb is not None:
         for ctx in range(PARAMS["NUM_VCPUS"]):
             await check_window(h, ctx)
         assert core.resets == [0, 1]
+        assert not core.errors, core.errors
+
+    @cocotb.test(timeout_time=2, timeout_unit="ms")
+    async def ctl_windows_state_port_latency(dut):
+        """The state port answered in the request's own cycle, and three cycles late."""
+        h, core = await _setup(dut)
+        core.st_latency = 0
+        await check_window(h, 0)
+        core.st_latency = 3
+        await check_window(h, 1)
         assert not core.errors, core.errors
 
     @cocotb.test(timeout_time=2, timeout_unit="ms")
