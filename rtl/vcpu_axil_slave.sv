@@ -1,9 +1,11 @@
 // AXI4-Lite slave front end of the control port.
 //
 // Turns the five AXI4-Lite channels into one simple register request at a
-// time: `reg_req_o` is held (with address, write data and strobes stable) until
-// the register block answers with a one-cycle `reg_done_i`, whose read data and
-// error flag are captured and returned on R or B.
+// time: `reg_req_o` is raised in the cycle the address (and write data) are
+// accepted, straight from the channel inputs, and held from registered copies
+// until the register block answers with a one-cycle `reg_done_i` (which may come
+// in the accept cycle itself); the read data and error flag are captured and
+// returned on R or B from the next cycle.
 //
 // Handshakes:
 //  * a write is accepted when AWVALID and WVALID are both high (AWREADY and
@@ -93,14 +95,26 @@ module vcpu_axil_slave #(
     case (state_q)
       AX_IDLE: begin
         if (take_wr) begin
-          state_d   = AX_REQ;
+          if (reg_done_i) begin
+            state_d = AX_BRESP;
+          end else begin
+            state_d = AX_REQ;
+          end
+          err_d     = reg_err_i;
+          rdata_d   = '0;
           we_d      = 1'b1;
           addr_d    = s_axil_awaddr;
           wdata_d   = s_axil_wdata;
           wstrb_d   = s_axil_wstrb;
           last_wr_d = 1'b1;
         end else if (take_rd) begin
-          state_d   = AX_REQ;
+          if (reg_done_i) begin
+            state_d = AX_RRESP;
+          end else begin
+            state_d = AX_REQ;
+          end
+          err_d     = reg_err_i;
+          rdata_d   = reg_rdata_i;
           we_d      = 1'b0;
           addr_d    = s_axil_araddr;
           wdata_d   = '0;
@@ -164,11 +178,12 @@ module vcpu_axil_slave #(
   assign s_axil_rresp   = err_q ? RESP_DECERR : RESP_OKAY;
   assign s_axil_rdata   = rdata_q;
 
-  assign reg_req_o   = (state_q == AX_REQ);
-  assign reg_we_o    = we_q;
-  assign reg_addr_o  = addr_q;
-  assign reg_wdata_o = wdata_q;
-  assign reg_wstrb_o = wstrb_q;
+  // In the accept cycle the request comes straight from the channels.
+  assign reg_req_o   = take_wr | take_rd | (state_q == AX_REQ);
+  assign reg_we_o    = (state_q == AX_IDLE) ? take_wr : we_q;
+  assign reg_addr_o  = take_wr ? s_axil_awaddr : (take_rd ? s_axil_araddr : addr_q);
+  assign reg_wdata_o = take_wr ? s_axil_wdata : ((state_q == AX_IDLE) ? '0 : wdata_q);
+  assign reg_wstrb_o = take_wr ? s_axil_wstrb : ((state_q == AX_IDLE) ? '0 : wstrb_q);
 
   // AxPROT carries no meaning for this map.
   logic unused_prot;

@@ -157,10 +157,14 @@ Where the cycles go (from `rtl/vcpu_ctl.sv`, docs/lifecycle.md):
   guarantees `busy_o` = 0; the rest is the core fetching and executing the first
   instruction of the next context (plus the G-stage walks when its
   translations are not in the TLB).
-- RUN write: the AXI4-Lite request is registered (1 cycle), the command is
-  applied (1 cycle), `run_i` is registered (1 cycle), then the core as above.
-- Possible improvement, not done: decode the AXI4-Lite request in its handshake
-  cycle (−1 cycle per register access, i.e. on every step of a slow world switch).
+- RUN write: the command is applied in the cycle of the AXI4-Lite handshake
+  (the request is decoded straight from the channels), the next context is
+  chosen in the following cycle and `run_i` (registered) pulses in the one
+  after, then the core as above.
+- Register access: a global register answers on R/B the cycle after the
+  address handshake; a window field adds the core's state-port round trip
+  (the request goes out in the handshake cycle, the core answers one cycle
+  later).  The rest of the per-field figure is cocotbext-axi's own pacing.
 
 Simulation speed of this measurement: {r.get('sim_seconds', 0):.1f} s of wall time for
 {r.get('sim_cycles', 0)} cycles on Verilator (hardware counters; Python wakes only for
