@@ -73,6 +73,18 @@ def test_every_word_decodes_except_the_intended_illegal_ones(seed):
     assert illegal == program.intended_illegal
 
 
+STRESS_MIXES = [Knobs(weights={"loop": 20, "csr": 20}, loop_max=8),
+                Knobs(instructions=600, weights={name: 5 for name in DEFAULT_WEIGHTS}),
+                Knobs(instructions=600, weights={"paging": 20, "mmio": 5, "vu": 5}, vcpus=2)]
+
+
+@pytest.mark.parametrize("mix", range(len(STRESS_MIXES)))
+def test_generation_succeeds_for_many_seeds(mix):
+    """The generator's own consistency (every source known, every branch decidable)."""
+    for seed in range(60):
+        generate(1000 * mix + seed, STRESS_MIXES[mix])
+
+
 def test_intended_illegal_words_are_generated_when_asked_for():
     program = generate(5, Knobs(instructions=600, weights={"illegal": 100}))
     assert program.intended_illegal

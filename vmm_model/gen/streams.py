@@ -283,7 +283,7 @@ def item_csr(b: Builder) -> None:
         # (not counters inside a loop: a value unknown in one iteration would be a
         # source the next time round)
         csr = rng.choice((CSR_SCAUSE, CSR_STVAL, CSR_STVEC, CSR_SEPC))
-        if model.csr[csr] is None and csr != CSR_SEPC:
+        if model.csr[csr] is None and (csr != CSR_SEPC or b.in_loop):
             csr = CSR_STVEC
         b.do("csrrs", rd=rd, csr=csr, rs1=ZERO)
         return
@@ -293,10 +293,12 @@ def item_csr(b: Builder) -> None:
         return
     if model.csr[csr] is None:
         name = "csrrw"
+        if b.in_loop:
+            # The old value is unknown only the first time round: reading it into a
+            # register would make that register unknown to earlier body instructions.
+            rd = ZERO
     else:
         name = rng.choice(("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"))
-    if csr == CSR_SSTATUS and name in ("csrrs", "csrrw") and model.x[value] & SSTATUS_SIE:
-        name = "csrrc"
     if name.endswith("i"):
         uimm = rng.randrange(32)
         if csr == CSR_SSTATUS and name != "csrrci":
