@@ -124,6 +124,7 @@ cycles / (records − 1).
 | event | cycles |
 |---|---|
 | exit record of the `ecall` on `rvfi` (`rvfi_ext_exit`) → `irq` high | **{r['ecall_to_irq']}** |
+| retirement of the instruction before the `ecall` (the `ecall` is fetched next) → `irq` high | {r['ecall_start_to_irq']} |
 
 ## Hardware context switch
 
@@ -217,7 +218,8 @@ if cocotb is not None and os.environ.get("COCOTB_TEST_MODULES"):
             self.arr[addr // 4].value = value & 0xFFFF_FFFF
 
     def counters(dut) -> dict:
-        names = ("cycle", "retired", "first_retire_cycle", "last_retire_cycle", "exit_record_cycle",
+        names = ("cycle", "retired", "first_retire_cycle", "last_retire_cycle", "prev_retire_cycle",
+             "exit_record_cycle",
                  "irq_rise_cycle", "axil_write_cycle", "first_retire_ctx1_cycle")
         return {n: int(getattr(dut, n).value) for n in names}
 
@@ -264,6 +266,8 @@ if cocotb is not None and os.environ.get("COCOTB_TEST_MODULES"):
                                "cpi": cycles / max(1, c["retired"] - 1)}
             if key == "alu":
                 res["ecall_to_irq"] = c["irq_rise_cycle"] - c["exit_record_cycle"]
+                # The ecall is the last record; the one before it ends where the ecall starts.
+                res["ecall_start_to_irq"] = c["irq_rise_cycle"] - c["prev_retire_cycle"]
             await h.gwr("EXIT_PENDING", 0b01)
             await h.ctrl(0, 1 << 3)                     # RESET: fresh state for the next program
         # Context switch with ctx 1 queued behind ctx 0 (cold TLB after FLUSH_ALL, then warm):

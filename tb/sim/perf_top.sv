@@ -167,6 +167,7 @@ module perf_top #(
   logic [63:0] retired;                // retirement records since arm
   logic [63:0] first_retire_cycle;     // of the first record since arm
   logic [63:0] last_retire_cycle;      // of the last record
+  logic [63:0] prev_retire_cycle;      // of the record before it
   logic [7:0]  last_retire_ctx;
   logic [63:0] exit_record_cycle;      // last record with rvfi_ext_exit
   logic [63:0] irq_rise_cycle;         // last rising edge of irq
@@ -181,6 +182,7 @@ module perf_top #(
       retired <= '0;
       first_retire_cycle <= '0;
       last_retire_cycle <= '0;
+      prev_retire_cycle <= '0;
       last_retire_ctx <= '0;
       exit_record_cycle <= '0;
       irq_rise_cycle <= '0;
@@ -200,6 +202,7 @@ module perf_top #(
         if (retired == 64'd0) first_retire_cycle <= cycle;
         retired <= retired + 64'd1;
         last_retire_cycle <= cycle;
+        prev_retire_cycle <= last_retire_cycle;
         last_retire_ctx <= rvfi_ext_ctx;
         if (rvfi_ext_exit) exit_record_cycle <= cycle;
         if (rvfi_ext_ctx == 8'd1 && !seen_ctx1) begin
