@@ -69,6 +69,20 @@ def _build_args(sim: str) -> list[str]:
     return []
 
 
+def _without_output_split(args: list[str]) -> list[str]:
+    """Drop a caller's own ``--output-split N`` (the default arguments already set it)."""
+    out, skip = [], False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if a == "--output-split" and i + 1 < len(args):
+            skip = True
+            continue
+        out.append(a)
+    return out
+
+
 def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None = None,
           waves: bool = False, sources: list[Path] | None = None,
           extra_args: list[str] | None = None, verbose: bool = False) -> Build:
@@ -78,7 +92,7 @@ def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None 
     setup_env(sim)
     params = dict(DEFAULT_PARAMETERS if (parameters is None and top == TOP) else (parameters or {}))
     srcs = [Path(s) for s in (sources if sources is not None else rtl_sources())]
-    args = _build_args(sim) + [a for a in (extra_args or []) if a not in ("--output-split", "0")]
+    args = _build_args(sim) + _without_output_split(list(extra_args or []))
     digest = _digest(sim, top, srcs, params, waves, args)
     build_dir = BUILD_DIR / f"{sim}-{top}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)
