@@ -12,7 +12,7 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    wanted = config.getoption("--sim")
+    wanted = config.getoption("--sim", default=None)
     for item in items:
         callspec = getattr(item, "callspec", None)
         sim = callspec.params.get("sim") if callspec else None
