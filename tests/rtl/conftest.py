@@ -19,7 +19,7 @@ def pytest_collection_modifyitems(config, items):
         if sim is None:
             continue
         if wanted and sim not in wanted:
-            item.add_marker(pytest.mark.skip(reason=f"--sim {' '.join(wanted)}"))
+            item.add_marker(pytest.mark.skip(reason=f"{sim} not selected (--sim {' '.join(wanted)})"))
         elif sim == "icarus" and shutil.which("iverilog") is None:
             item.add_marker(pytest.mark.skip(reason="iverilog not installed (make setup)"))
         elif sim == "verilator":
