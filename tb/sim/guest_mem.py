@@ -30,9 +30,11 @@ def assemble(source: str, base: int = 0x8000_0000) -> bytes:
         s, o, elf, binf = (Path(d) / n for n in ("g.S", "g.o", "g.elf", "g.bin"))
         s.write_text(".option norvc\n.text\n.globl _start\n_start:\n" + source + "\n")
         gcc = TOOLCHAIN_PREFIX + "gcc"
-        subprocess.run([gcc, "-march=rv32im_zicsr_zifencei", "-mabi=ilp32", "-nostdlib", "-nostartfiles",
-                        f"-Wl,-Ttext={base:#x}", "-Wl,--no-relax", "-o", str(elf), str(s)],
-                       check=True, capture_output=True, text=True)
+        p = subprocess.run([gcc, "-march=rv32im_zicsr_zifencei", "-mabi=ilp32", "-nostdlib", "-nostartfiles",
+                            f"-Wl,-Ttext={base:#x}", "-Wl,--no-relax", "-o", str(elf), str(s)],
+                           capture_output=True, text=True)
+        if p.returncode:
+            raise ValueError(f"assembling the guest failed:\n{p.stderr.strip()}")
         subprocess.run([TOOLCHAIN_PREFIX + "objcopy", "-O", "binary", str(elf), str(binf)], check=True)
         return binf.read_bytes()
 

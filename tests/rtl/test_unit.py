@@ -77,7 +77,7 @@ if cocotb is not None:
             g.map(GPA_CODE, m["code"], PTE_R | PTE_X)
             g.map(GPA_DATA, m["data"], PTE_R | PTE_W)
             if map_err:
-                g.map(GPA_ERR, m["err"], PTE_R | PTE_W)
+                g.map(GPA_ERR, m["err"], PTE_R | PTE_W | PTE_X)
                 self.mem.inject_error(m["err"], m["err"] + 0x1000)
             self.g[ctx] = g
             await self.h.cwr(ctx, "hgatp", g.hgatp)
@@ -535,3 +535,57 @@ if cocotb is not None:
         assert await u.h.crd(0, "x9") == (1 << 31) | 1, "vscause = supervisor software interrupt (1) in VS"
         assert await u.h.crd(0, "vscause") == (1 << 31) | 1
         assert await u.h.crd(0, "x17") == 8
+
+    # (name, program, expected scause, stval ("pc", "insn", an int or None = any), htval, htinst, GVA)
+    EXIT_CASES = [
+        ("illegal", ".word 0xFFFFFFFF", 2, "insn", 0, 0, 0),
+        ("virtual_wfi", "wfi", 22, "insn", 0, 0, 0),              # hstatus.VTW = 1 (set below)
+        ("virtual_hfence", ".word 0x62000073", 22, "insn", 0, 0, 0),   # hfence.gvma x0, x0
+        ("ebreak", "ebreak", 3, None, 0, 0, None),
+        ("misaligned_load", f"li t0, {GPA_DATA + 2:#x}\n lw t1, 0(t0)", 4, GPA_DATA + 2, 0, 0, 1),
+        ("misaligned_store", f"li t0, {GPA_DATA + 1:#x}\n sh t1, 0(t0)", 6, GPA_DATA + 1, 0, 0, 1),
+        ("store_access", f"li t0, {GPA_ERR + 4:#x}\n sw t1, 0(t0)", 7, GPA_ERR + 4, 0, 0, 1),
+        ("fetch_guest_page", f"li t0, {GPA_HOLE:#x}\n jr t0", 20, GPA_HOLE, GPA_HOLE >> 2, 0, 1),
+        ("fetch_access", f"li t0, {GPA_ERR:#x}\n jr t0", 1, GPA_ERR, 0, 0, 1),
+        ("ecall", "ecall", 10, 0, 0, 0, 0),
+    ]
+
+    @cocotb.test(timeout_time=100, timeout_unit="ms")
+    async def unit_exit_causes(dut):
+        """One exit of each kind, none delegated (hedeleg = 0): the exit record of each."""
+        u = Unit(dut)
+        await u.reset()
+        failures = []
+        for name, body, cause, stval, htval, htinst, gva in EXIT_CASES:
+            await u.h.gwr("EXIT_PENDING", 0b11)
+            await u.h.ctrl(0, CTRL_RESET)
+            prog = await u.load_guest(0, body, map_err=True)
+            await u.h.cwr(0, "hstatus", 1 << 21)           # VTW: WFI in VS is a virtual instruction
+            await u.run_to_exit(0)
+            rec = await u.exit_record(0)
+            fault_pc = None
+            if cause in (1, 20):                            # the jump target faults
+                fault_pc = stval
+            else:
+                fault_pc = GUEST_BASE + 4 * (len([w for w in prog if w]) - 1)
+            want_tval = {"insn": None, "pc": fault_pc}.get(stval, stval) if isinstance(stval, str) else stval
+            if stval == "insn":
+                want_tval = next(w for i, w in enumerate(prog) if GUEST_BASE + 4 * i == fault_pc)
+            problems = []
+            if rec["scause"] != cause:
+                problems.append(f"scause {rec['scause']:#x} != {cause}")
+            if rec["sepc"] != fault_pc:
+                problems.append(f"sepc {rec['sepc']:#x} != {fault_pc:#x}")
+            if want_tval is not None and rec["stval"] != want_tval:
+                problems.append(f"stval {rec['stval']:#x} != {want_tval:#x}")
+            if rec["htval"] != htval:
+                problems.append(f"htval {rec['htval']:#x} != {htval:#x}")
+            if rec["htinst"] != htinst:
+                problems.append(f"htinst {rec['htinst']:#x} != {htinst:#x}")
+            got_gva = int(bool(rec["hstatus"] & HSTATUS_GVA))
+            want_gva = gva if gva is not None else int(rec["stval"] != 0)
+            if got_gva != want_gva:
+                problems.append(f"GVA {got_gva} != {want_gva}")
+            if problems:
+                failures.append(f"{name}: {'; '.join(problems)} ({fmt(rec)})")
+        assert not failures, "\n".join(failures)
