@@ -29,6 +29,18 @@ def test_unit(sim, tmp_path):
     runner.run_and_check(b, __name__, test_dir=tmp_path, log_file=tmp_path / "sim.log")
 
 
+@pytest.mark.parametrize("sim", ["verilator"])
+def test_unit_other_parameters(sim, tmp_path):
+    """NUM_VCPUS=3, TLB_ENTRIES=4: the registers, and guests that overflow the small TLB."""
+    if not have_toolchain():
+        pytest.skip("riscv64-unknown-elf toolchain not installed (make setup)")
+    b = runner.build(sim, parameters={"NUM_VCPUS": 3, "TLB_ENTRIES": 4})
+    runner.run_and_check(b, __name__, testcase=["unit_registers", "unit_two_stage", "unit_two_contexts",
+                                                "unit_guest_page_fault"],
+                         test_dir=tmp_path, log_file=tmp_path / "sim.log",
+                         extra_env={"HVCOSIM_NUM_VCPUS": "3", "HVCOSIM_TLB_ENTRIES": "4"})
+
+
 # ---------------------------------------------------------------------------
 # cocotb tests (run inside the simulator).
 # ---------------------------------------------------------------------------
@@ -40,7 +52,9 @@ if cocotb is not None:
                                 CTX_IDLE, CTX_RUNNING, STOP_CAUSE, Harness, check_global_registers,
                                 check_window)
 
-    NUM_VCPUS, TLB_ENTRIES = 2, 16
+    import os
+    NUM_VCPUS = int(os.environ.get("HVCOSIM_NUM_VCPUS", "2"))
+    TLB_ENTRIES = int(os.environ.get("HVCOSIM_TLB_ENTRIES", "16"))
     GUEST_BASE = 0x8000_0000
     EXIT_TIMEOUT_CYCLES = 40_000
     ECALL = 0x0000_0073
