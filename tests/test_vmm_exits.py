@@ -141,7 +141,9 @@ class TestMmio:
         vm, vcpu = make_vcpu()
         run(vcpu.write({"x9": 0x77}))
         handle(vcpu, 21, UART_BASE + 2, htinst=transformed(encode("lb", rd=9, rs1=1)))
-        assert run(vcpu.read(["x9"]))["x9"] == 0
+        assert run(vcpu.read(["x9"]))["x9"] == 0xFFFF_FFC1     # IIR 0xC1, sign-extended
+        handle(vcpu, 21, UART_BASE + 6, htinst=transformed(encode("lb", rd=9, rs1=1)))
+        assert run(vcpu.read(["x9"]))["x9"] == 0               # MSR: no modem lines
 
     def test_load_into_x0_changes_nothing_but_pc(self):
         vm, vcpu = make_vcpu()

@@ -3,6 +3,8 @@
 - ecall from VS (10): an SBI call.
 - guest-page faults (20/21/23): demand paging / swap-in for guest RAM, MMIO
   emulation for the UART, an access fault injected into the guest for any other GPA.
+  After a UART access the UART's interrupt line is copied to ``hvip.VSEIP`` of
+  vCPU 0 (``Vm.sync_uart_irq``), before any vCPU runs again.
 - virtual instruction (22): WFI puts the vCPU to sleep; anything else is injected
   back as an illegal instruction, as KVM does.
 - the unit's preemption exit needs nothing here: the scheduler moves on.
@@ -97,6 +99,7 @@ class ExitHandler:
         elif access.reg:
             writes[f"x{access.reg}"] = mmio.load_from_device(vcpu.vm.uart, offset, access)
         await vcpu.write(writes)
+        await vcpu.vm.sync_uart_irq()
 
     async def _virtual_instruction(self, vcpu: VCpu, exit: ExitRecord) -> None:
         word = exit.stval or read_guest_instruction(vcpu.vm.ram, await self._vsatp(vcpu), exit.sepc)

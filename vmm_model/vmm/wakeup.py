@@ -2,8 +2,10 @@
 
 A vCPU in WFI (or a suspended one) wakes when a VS interrupt it enables locally
 (``hie``, the guest's ``vsie``) is pending, whatever ``vsstatus.SIE`` says
-(digest §5).  VSTIP comes from ``hvip`` or from Sstc: guest time
-(platform time + ``htimedelta``) >= ``vstimecmp``.
+(digest §5).  VSSIP and VSEIP come from ``hvip`` (VSEIP is the UART's
+interrupt line on vCPU 0, set by ``Vm.sync_uart_irq``, possibly while another
+vCPU runs); VSTIP from ``hvip`` or from Sstc: guest time (platform time +
+``htimedelta``) >= ``vstimecmp``.
 """
 from __future__ import annotations
 
