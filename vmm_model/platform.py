@@ -4,7 +4,8 @@ from __future__ import annotations
 RAM_BASE = 0x8000_0000
 DEFAULT_RAM_SIZE = 16 << 20
 UART_BASE = 0x1000_0000
-UART_SIZE = 0x8          # 16550 register subset: THR/RBR at +0, LSR at +5
+UART_SIZE = 0x8          # 16550 subset: THR/RBR +0, IER +1, IIR +2, LCR +3, MCR +4, LSR +5, SCR +7
+# The UART's THR-empty interrupt line drives hvip.VSEIP of vCPU 0 (no PLIC: a dedicated line).
 PAGE_SIZE = 4096
 
 # hedeleg as a KVM-style VMM sets it: misaligned fetch (0), illegal instruction (2),
