@@ -153,8 +153,16 @@ def write_signature(path: str, words: list[int]) -> None:
         file.writelines(f"{word:08x}\n" for word in words)
 
 
-def run_guests(elf_paths: Sequence[str], options: RunOptions | None = None) -> RunResult:
-    options = options or RunOptions()
+@dataclass
+class GuestSetup:
+    """Host memory and the VMs of a run, loaded and booted (what any unit then runs)."""
+    memory: HostMemory
+    vms: list[Vm]
+    signature_range: tuple[int, int] | None
+
+
+def setup_guests(elf_paths: Sequence[str], options: RunOptions) -> GuestSetup:
+    """Check the options, load every ELF into its own VM; raise ``GuestInputError`` on bad input."""
     _check_options(options, len(elf_paths))
     images = _load_images(elf_paths)
     signature_range = (_signature_range(images[0], elf_paths[0])
@@ -169,16 +177,26 @@ def run_guests(elf_paths: Sequence[str], options: RunOptions | None = None) -> R
     for vm, image, path in zip(vms, images, elf_paths):
         load_image(vm, image, name=path)
         vm.boot(image.entry, options.vcpus)
+    return GuestSetup(memory, vms, signature_range)
 
+
+def finish_signature(setup: GuestSetup, options: RunOptions, result: RunResult) -> None:
+    if setup.signature_range and result.status != "error":
+        result.signature = _read_signature(setup.vms[0], *setup.signature_range)
+        write_signature(options.signature_path, result.signature)
+
+
+def run_guests(elf_paths: Sequence[str], options: RunOptions | None = None) -> RunResult:
+    options = options or RunOptions()
+    setup = setup_guests(elf_paths, options)
+    memory, vms = setup.memory, setup.vms
     with ExitStack() as stack:
         trace = None
         if options.trace_path:
             stream = stack.enter_context(open(options.trace_path, "w"))
             trace = TraceWriter(stream)
         result = _run(memory, vms, options, trace)
-    if signature_range and result.status != "error":
-        result.signature = _read_signature(vms[0], *signature_range)
-        write_signature(options.signature_path, result.signature)
+    finish_signature(setup, options, result)
     return result
 
 
@@ -186,12 +204,17 @@ def _run(memory: HostMemory, vms: list[Vm], options: RunOptions, trace) -> RunRe
     from vmm_model.hart import SoftwareUnit      # the reference hart (imported where it is used)
 
     unit = SoftwareUnit(memory, num_contexts=options.contexts, trace=trace)
+    return asyncio.run(run_vmm(unit, vms, options, trace))
+
+
+async def run_vmm(unit, vms: list[Vm], options: RunOptions, trace=None) -> RunResult:
+    """Run the VMM on ``unit`` (any ``vmm_model.backend.Unit``) until every VM ended."""
     vmm = Vmm(unit, vms, quantum=options.quantum, max_instructions=options.max_instructions)
     if trace is not None:
         trace.label_of_ctx = lambda ctx: (vmm.pool.holder[ctx].label
                                           if vmm.pool.holder[ctx] is not None else "")
     try:
-        outcome = asyncio.run(vmm.run())
+        outcome = await vmm.run()
         result = RunResult(outcome.status, outcome.message, outcome.instructions,
                            exit_counts=outcome.exit_counts)
     except Exception as exc:    # anything escaping the VMM or the unit is an internal error
