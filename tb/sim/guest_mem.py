@@ -43,35 +43,81 @@ def words(image: bytes) -> list[int]:
     return [int.from_bytes(image[i:i + 4], "little") for i in range(0, len(image), 4)]
 
 
-class HostRam:
-    """``AxiRam`` on the unit's ``m_axi`` port, with SLVERR injection by address range."""
+class HostMemoryTarget:
+    """cocotbext-axi slave target serving a ``vmm_model.memory.HostMemory`` (the VMM's own).
 
-    def __init__(self, dut, clk, rst_n, size: int = 1 << 20, prefix: str = "m_axi"):
+    Writes go straight into the memory's array, *without* ``notify_write``: bus writes
+    are the unit's, not the VMM's, so write listeners (the co-simulation's mirror of
+    VMM writes into the reference's copy) never see them.  An address outside the
+    memory raises, which the slave answers with SLVERR.
+    """
+
+    def __init__(self, memory):
+        self.memory = memory
+
+    async def read(self, address, length):
+        return self.memory.read(address, length)
+
+    async def write(self, address, data):
+        off = self.memory._offset(address, len(data))
+        self.memory.array[off:off + len(data)] = memoryview(bytes(data))
+
+
+class HostRam:
+    """Slave memory on the unit's ``m_axi`` port, with SLVERR injection by address range.
+
+    By default an ``AxiRam`` of ``size`` bytes at address 0 (the smoke tests); with
+    ``memory`` (a ``HostMemory``) an ``AxiSlave`` serving that memory, so the unit
+    reads and writes the VMM's host memory itself.  ``on_access(address, length,
+    is_write)`` is called for every access before it is served (isolation checks).
+    """
+
+    def __init__(self, dut, clk, rst_n, size: int = 1 << 20, prefix: str = "m_axi", memory=None,
+                 record: bool = True):
         import logging
 
-        from cocotbext.axi import AxiBus, AxiRam
-        self.ram = AxiRam(AxiBus.from_prefix(dut, prefix), clk, rst_n, reset_active_level=False, size=size)
+        from cocotbext.axi import AxiBus, AxiRam, AxiSlave
+        bus = AxiBus.from_prefix(dut, prefix)
+        if memory is None:
+            self.ram = AxiRam(bus, clk, rst_n, reset_active_level=False, size=size)
+        else:
+            self.target = HostMemoryTarget(memory)
+            self.ram = AxiSlave(bus, clk, rst_n, target=self.target, reset_active_level=False)
+            self.serve(memory)
         for lg in (self.ram.write_if.log, self.ram.read_if.log):
             lg.setLevel(logging.WARNING)
         self.error_ranges: list[tuple[int, int]] = []
-        self.reads: list[int] = []      # addresses of read beats, in order
+        self.reads: list[int] = []      # addresses of read beats, in order (when ``record``)
         self.writes: list[int] = []
+        self.on_access = None
         read0, write0 = self.ram.read_if._read, self.ram.write_if._write
 
         async def _read(address, length):
-            self.reads.append(address)
-            if self._error(address):
+            if record:
+                self.reads.append(address)
+            if self.on_access is not None:
+                self.on_access(address, length, False)
+            if self.error_ranges and self._error(address):
                 raise IOError(f"injected SLVERR on read of {address:#x}")
             return await read0(address, length)
 
         async def _write(address, data):
-            self.writes.append(address)
-            if self._error(address):
+            if record:
+                self.writes.append(address)
+            if self.on_access is not None:
+                self.on_access(address, len(data), True)
+            if self.error_ranges and self._error(address):
                 raise IOError(f"injected SLVERR on write of {address:#x}")
             return await write0(address, data)
 
         self.ram.read_if._read = _read
         self.ram.write_if._write = _write
+
+    def serve(self, memory) -> None:
+        """Serve another ``HostMemory`` from now on (only for a HostRam built with ``memory``)."""
+        self.target.memory = memory
+        self.ram.read = memory.read
+        self.ram.write = memory.write
 
     def backpressure(self, seed: int = 1, probability: float = 0.5) -> None:
         """Random stalls on all five channels (cocotbext-axi pause generators), seeded."""

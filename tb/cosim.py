@@ -1,0 +1,229 @@
+"""Co-simulation: the VMM runs guests on the RTL, the reference checks every retirement.
+
+Host side (plain Python): :func:`run_cosim` builds the unit once for a simulator
+(``tb.sim.runner``) and runs this module's cocotb test on it with a list of
+*jobs* (one job = the guests of one ``hvcosim run``, with its options), all in one
+simulator process; each job writes its own result JSON.  :func:`add_arguments`
+and :func:`main` are ``hvcosim cosim``.
+
+Simulator side: :func:`cosim_jobs` (a cocotb test) builds, per job, the VMs
+exactly as ``vmm_model.run.run_guests`` does (``setup_guests``), an ``RtlUnit``
+serving the VMM's host memory on ``m_axi``, a ``LockstepUnit`` around it
+(tb/scoreboard.py), and runs the VMM (``run_vmm``).  Result status: ``pass``,
+``fail``, ``timeout``, ``error`` (as ``hvcosim run``) or ``mismatch`` (the RTL
+diverged from the reference, broke isolation, or left host memory different).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+JOBS_ENV = "HVCOSIM_COSIM_JOBS"
+EXIT_STATUS = {"pass": 0, "fail": 1, "mismatch": 1, "timeout": 3, "error": 4}
+OPTION_NAMES = ("vcpus", "mem", "mem_budget", "seed", "quantum", "contexts", "max_instructions",
+                "signature_path")
+
+
+# ------------------------------------------------------------------------------ simulator side
+try:
+    import cocotb
+except ImportError:  # pragma: no cover
+    cocotb = None
+
+
+async def run_job(dut, job: dict, rtl=None):
+    """One job inside the simulator; returns (result dictionary, the RtlUnit to reuse)."""
+    from tb.rtl_unit import RtlUnit
+    from tb.scoreboard import LockstepUnit, Mismatch
+    from vmm_model.run import RunOptions, finish_signature, run_vmm, setup_guests
+
+    output: dict[int, bytearray] = {}
+
+    def console(vm_index: int, data: bytes) -> None:
+        output.setdefault(vm_index, bytearray()).extend(data)
+
+    options = RunOptions(console=console, **{k: v for k, v in job.get("options", {}).items()
+                                             if k in OPTION_NAMES})
+    t0 = time.monotonic()
+    setup = setup_guests(job["elfs"], options)
+    if rtl is None:
+        rtl = RtlUnit(dut, setup.memory)
+    else:
+        rtl.serve(setup.memory)
+    await rtl.start(options.contexts)
+    lockstep = LockstepUnit(rtl, setup.memory, setup.vms)
+    result = await run_vmm(lockstep, setup.vms, options)
+    lockstep.monitor.stop()
+    out = {"name": job.get("name", ""), "status": result.status, "message": result.message,
+           "instructions": result.instructions, "checked": lockstep.sb.checked,
+           "exits_checked": lockstep.sb.exits_checked, "m_axi_accesses": lockstep.isolation.accesses,
+           "output": {str(k): bytes(v).decode("latin-1") for k, v in output.items()},
+           "vms": [{"index": v.index, "status": v.status, "reason": v.reason} for v in result.vms],
+           "details": result.details}
+    failure = lockstep.sb.failure
+    if failure is not None:
+        out.update(status="mismatch", message=f"{failure.kind}: {str(failure).splitlines()[0]}",
+                   report=str(failure), mismatch={"kind": failure.kind, **failure.data})
+    elif result.status != "error":
+        diff = lockstep.memory_differences()
+        if diff:
+            out.update(status="mismatch", message=f"host memory differs from the reference's at "
+                       f"{len(diff)}+ addresses, first {diff[0]:#010x}",
+                       report="host memory differs at " + " ".join(f"{a:#x}" for a in diff),
+                       mismatch={"kind": "memory", "field": "memory", "pc": None, "addresses": diff})
+        else:
+            finish_signature(setup, options, result)
+            out["signature"] = result.signature
+    out["seconds"] = round(time.monotonic() - t0, 3)
+    out["memory_mirrored_writes"] = lockstep.mirrored
+    out["exit_status"] = EXIT_STATUS[out["status"]]
+    lockstep.close()
+    return out, rtl
+
+
+if cocotb is not None:
+    @cocotb.test()
+    async def cosim_jobs(dut):
+        """Every job of ``$HVCOSIM_COSIM_JOBS`` (a JSON file), one after the other."""
+        spec = json.loads(Path(os.environ[JOBS_ENV]).read_text())
+        from vmm_model.vmm.errors import GuestInputError
+        rtl = None
+        for job in spec["jobs"]:
+            try:
+                res, rtl = await run_job(dut, job, rtl)
+            except GuestInputError as exc:
+                res = {"name": job.get("name", ""), "status": "usage", "message": str(exc), "exit_status": 2}
+            except Exception as exc:     # an internal error of this job: report it, go on
+                res = {"name": job.get("name", ""), "status": "error", "exit_status": 4,
+                       "message": f"{type(exc).__name__}: {exc}", "details": traceback.format_exc()}
+            Path(job["result"]).write_text(json.dumps(res, indent=1))
+
+
+# ------------------------------------------------------------------------------ host side
+def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "out/cosim",
+              waves: bool = False, seed: int | None = None, sources: list[Path] | None = None,
+              parameters: dict | None = None) -> list[dict]:
+    """Run ``jobs`` (dicts: name, elfs, options) in one simulation; return one result per job.
+
+    A job whose result is missing (the simulator died) comes back as status ``error``.
+    """
+    from tb.sim import runner
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    b = runner.build(sim, waves=waves, sources=sources, parameters=parameters)
+    spec = {"jobs": []}
+    for i, job in enumerate(jobs):
+        job = dict(job)
+        job["elfs"] = [str(Path(e).resolve()) for e in job["elfs"]]
+        job["result"] = str(work_dir / f"result-{i}.json")
+        Path(job["result"]).unlink(missing_ok=True)
+        spec["jobs"].append(job)
+    jobs_file = work_dir / "jobs.json"
+    jobs_file.write_text(json.dumps(spec, indent=1))
+    log = work_dir / "sim.log"
+    runner.run(b, "tb.cosim", test_dir=work_dir / "sim", seed=seed,
+               extra_env={JOBS_ENV: str(jobs_file)}, log_file=log)
+    results = []
+    for job in spec["jobs"]:
+        path = Path(job["result"])
+        if path.exists():
+            results.append(json.loads(path.read_text()))
+        else:
+            tail = log.read_text()[-3000:] if log.exists() else ""
+            results.append({"name": job.get("name", ""), "status": "error", "exit_status": 4,
+                            "message": f"no result: the simulator ended before this job finished (log {log})",
+                            "details": tail})
+    return results
+
+
+def stdout_text(result: dict, num_vms: int) -> str:
+    """Guest output as ``hvcosim run`` prints it (several VMs: whole lines tagged ``[vmN] ``)."""
+    output = result.get("output", {})
+    if num_vms == 1:
+        return output.get("0", "")
+    lines = []
+    for k in sorted(output, key=int):
+        for line in output[k].split("\n"):
+            if line:
+                lines.append(f"[vm{k}] {line}")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------ hvcosim cosim
+def add_arguments(parser) -> None:
+    from tb.cli import parse_count, parse_size
+    from vmm_model.run import DEFAULT_MAX_INSTRUCTIONS
+    from vmm_model.vmm.vmm import DEFAULT_QUANTUM
+    parser.add_argument("guests", metavar="GUEST.elf", nargs="+", help="guest executable; each one is a VM")
+    parser.add_argument("--sim", choices=("verilator", "icarus"), default="verilator",
+                        help="simulator (default verilator)")
+    parser.add_argument("--seed", type=parse_count, default=0, metavar="S",
+                        help="seed of the host-page scatter and of the simulation (default 0)")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help="run directory: results, simulator log, mismatch.json + mismatch.txt on a mismatch "
+                             "(default out/cosim-<time>)")
+    parser.add_argument("--waves", action="store_true", help="record waves (VCD on Verilator, FST on Icarus)")
+    parser.add_argument("--vcpus", type=parse_count, default=1, metavar="N", help="vCPUs per VM (default 1)")
+    parser.add_argument("--mem", type=parse_size, default=16 << 20, metavar="SIZE",
+                        help="guest RAM per VM (default 16M)")
+    parser.add_argument("--mem-budget", type=parse_size, default=None, metavar="SIZE",
+                        help="host memory each VM may hold; beyond it pages are swapped")
+    parser.add_argument("--quantum", type=parse_count, default=DEFAULT_QUANTUM, metavar="N",
+                        help=f"retirements before a vCPU is preempted (default {DEFAULT_QUANTUM})")
+    parser.add_argument("--contexts", type=parse_count, default=2, metavar="N",
+                        help="hardware contexts used (at most the RTL's NUM_VCPUS = 2; default 2)")
+    parser.add_argument("--max-instructions", type=parse_count, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N",
+                        help="retirements before the run stops with status 3")
+    parser.add_argument("--signature", metavar="FILE", help="write the first guest's signature words")
+
+
+def main(args) -> int:
+    from tb.cli import PROG, UsageError
+    from vmm_model.run import RunOptions, _check_options
+    from vmm_model.vmm.errors import GuestInputError
+    for g in args.guests:
+        if not Path(g).is_file():
+            raise UsageError(f"{PROG} cosim: error: {g}: no such file")
+    if args.contexts > 2:
+        raise UsageError(f"{PROG} cosim: error: --contexts must be 1..2 (the RTL's NUM_VCPUS), got {args.contexts}")
+    options = {"vcpus": args.vcpus, "mem": args.mem, "mem_budget": args.mem_budget, "seed": args.seed,
+               "quantum": args.quantum, "contexts": args.contexts, "max_instructions": args.max_instructions}
+    if args.signature:
+        options["signature_path"] = str(Path(args.signature).resolve())
+    try:
+        _check_options(RunOptions(**options), len(args.guests))
+    except GuestInputError as exc:
+        raise UsageError(f"{PROG} cosim: error: {exc}") from None
+    out = Path(args.out or f"out/cosim-{time.strftime('%Y%m%d-%H%M%S')}")
+    print(f"{PROG} cosim: building and running on {args.sim} (run directory {out})", file=sys.stderr)
+    try:
+        [res] = run_cosim([{"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options}],
+                          sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed)
+    except Exception as exc:
+        print(f"{PROG} cosim: simulator error: {exc}", file=sys.stderr)
+        return 4
+    sys.stdout.write(stdout_text(res, len(args.guests)))
+    sys.stdout.flush()
+    status = res["status"]
+    summary = f"{res.get('checked', 0)} retirements and {res.get('exits_checked', 0)} exits checked"
+    if status == "usage":
+        raise UsageError(f"{PROG} cosim: error: {res['message']}")
+    if status == "mismatch":
+        (out / "mismatch.json").write_text(json.dumps(res["mismatch"], indent=1))
+        (out / "mismatch.txt").write_text(res["report"] + "\n")
+        print(res["report"], file=sys.stderr)
+        print(f"{PROG}: MISMATCH: {res['message']} ({summary}; report in {out / 'mismatch.txt'})", file=sys.stderr)
+    elif status == "pass":
+        print(f"{PROG}: pass: {res['message']} ({summary})", file=sys.stderr)
+    elif status == "fail":
+        print(f"{PROG}: FAIL: {res['message']} ({summary})", file=sys.stderr)
+    elif status == "timeout":
+        print(f"{PROG}: timeout: {res['message']} ({summary})", file=sys.stderr)
+    else:
+        print(f"{PROG}: internal error: {res['message']} (log in {out / 'sim.log'})\n{res.get('details', '')[-2000:]}",
+              file=sys.stderr)
+    return res["exit_status"]

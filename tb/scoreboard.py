@@ -1,0 +1,345 @@
+"""Lockstep checking of the RTL against the reference hart.
+
+- :class:`LockstepUnit` / :class:`LockstepContext` implement
+  ``vmm_model.backend.Unit``/``Context``: every VMM call goes to the RTL
+  (``tb.rtl_unit.RtlUnit``) and is applied identically to a *shadow*
+  ``SoftwareUnit`` running on its own copy of host memory.
+- Host memory: the shadow starts from ``HostMemory.snapshot()``; every write the
+  VMM makes to its memory (``write``/``write32``/``fill``/``notify_write``) is
+  mirrored into the copy by a write listener.  The unit's own bus writes bypass
+  the listeners (``guest_mem.HostMemoryTarget``), so each side's guest stores
+  land only in its own memory; :meth:`LockstepUnit.memory_differences` compares
+  the two at the end.
+- :class:`RvfiMonitor` samples ``rvfi_*`` on the clock (only while a context
+  runs) and hands each record to :class:`Scoreboard`, which steps the shadow
+  context once and compares every ``interfaces.trace.COMPARED_FIELDS`` field.
+  Exits are compared field by field (``ExitRecord.diff``), interrupt exits too.
+  Reads of ``cycle``/``cycleh`` follow the RTL (checked monotonic, then copied
+  into the shadow's rd).  X/Z on a sampled signal is a mismatch.
+- :class:`IsolationChecker`: every ``m_axi`` address must belong to the running
+  VM (``Vm.owns_host_address``); anything else is a security violation.
+
+The first failure stops the run: :class:`Mismatch` carries a report (field,
+expected vs actual, pc, disassembly, the last retirements of both sides).
+"""
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import cocotb
+from cocotb.triggers import Event, First, RisingEdge
+
+from interfaces.trace import COMPARED_FIELDS, ExitRecord, RetireRecord
+from interfaces.vcpu_state import BY_NAME, SAVED_FIELDS
+from vmm_model.backend import Context, Unit
+from vmm_model.hart import SoftwareUnit
+from vmm_model.isa.disasm import disasm
+
+HISTORY = 32
+CYCLE_CSRS = (0xC00, 0xC80)           # cycle, cycleh: asynchronous, follow the RTL
+ASYNC_STATE = ("cycle", "cycleh")     # state fields the reference cannot predict
+
+
+class Mismatch(Exception):
+    """The RTL diverged from the reference (or broke isolation)."""
+
+    def __init__(self, kind: str, message: str, data: dict):
+        super().__init__(message)
+        self.kind = kind
+        self.data = data
+
+
+def _fmt_record(rec: RetireRecord | None) -> str:
+    if rec is None:
+        return "-"
+    text = f"#{rec.order} ctx{rec.ext_ctx} {rec.pc_rdata:08x}: {rec.insn:08x} {disasm(rec.insn, rec.pc_rdata):28s}"
+    if rec.trap:
+        text += f" TRAP cause={rec.ext_cause:#x} tval={rec.ext_tval:#x}{' EXIT' if rec.ext_exit else ''}"
+    if rec.rd_addr:
+        text += f" x{rec.rd_addr}={rec.rd_wdata:08x}"
+    if rec.mem_rmask:
+        text += f" load[{rec.mem_addr:08x}]={rec.mem_rdata:08x}"
+    if rec.mem_wmask:
+        text += f" store[{rec.mem_addr:08x}]={rec.mem_wdata:08x}"
+    return text
+
+
+@dataclass
+class Scoreboard:
+    """Compares RTL retirements and exits with the shadow context's."""
+    checked: int = 0
+    exits_checked: int = 0
+    failure: Mismatch | None = None
+    history: collections.deque = field(default_factory=lambda: collections.deque(maxlen=HISTORY))
+    event: Event = field(default_factory=Event)
+    active: object = None                 # the shadow SoftwareVcpu of the running context
+    last_cycle: dict = field(default_factory=dict)
+
+    def fail(self, kind: str, message: str, **data) -> Mismatch:
+        if self.failure is None:
+            lines = [message, f"last {len(self.history)} retirements (RTL | reference):"]
+            for rtl, ref in self.history:
+                lines.append(f"  RTL {_fmt_record(rtl)}")
+                lines.append(f"  REF {_fmt_record(ref)}")
+            data["history"] = [{"rtl": r.as_dict() if r else None, "ref": s.as_dict() if s else None}
+                               for r, s in self.history]
+            data["instructions_checked"] = self.checked
+            self.failure = Mismatch(kind, "\n".join(lines), data)
+            self.event.set()
+        return self.failure
+
+    # -- retirements ----------------------------------------------------------------
+    def retire(self, rtl: RetireRecord) -> None:
+        if self.failure is not None:
+            return
+        shadow = self.active
+        if shadow is None:
+            self.fail("mismatch", f"RTL retired {_fmt_record(rtl)} while no context was running",
+                      field="valid", pc=rtl.pc_rdata)
+            return
+        if shadow.last_exit is not None:
+            self.history.append((rtl, None))
+            self.fail("mismatch", f"RTL retired pc {rtl.pc_rdata:#010x} after the reference exited "
+                      f"(scause {shadow.last_exit.scause:#x})", field="valid", pc=rtl.pc_rdata)
+            return
+        ref = shadow.step()
+        if isinstance(ref, ExitRecord):
+            self.history.append((rtl, None))
+            self.fail("mismatch", f"reference exits (scause {ref.scause:#x} sepc {ref.sepc:#010x}) but the "
+                      f"RTL retired pc {rtl.pc_rdata:#010x}: {disasm(rtl.insn, rtl.pc_rdata)}",
+                      field="exit", pc=rtl.pc_rdata, expected=_exit_dict(ref), actual=rtl.as_dict())
+            return
+        insn = ref.insn
+        if (insn & 0x7F) == 0x73 and (insn >> 12) & 3 and (insn >> 20) in CYCLE_CSRS \
+                and not ref.trap and ref.rd_addr and rtl.rd_addr == ref.rd_addr:
+            csr = insn >> 20
+            last = self.last_cycle.get((shadow.ctx_id, csr))
+            if csr == 0xC00 and last is not None and rtl.rd_wdata < last and last - rtl.rd_wdata < 1 << 31:
+                self.history.append((rtl, ref))
+                self.fail("mismatch", f"cycle read went backwards: {rtl.rd_wdata:#x} after {last:#x}",
+                          field="rd_wdata", pc=rtl.pc_rdata, expected=last, actual=rtl.rd_wdata)
+                return
+            self.last_cycle[(shadow.ctx_id, csr)] = rtl.rd_wdata
+            shadow.x[ref.rd_addr] = rtl.rd_wdata
+            ref.rd_wdata = rtl.rd_wdata
+        self.history.append((rtl, ref))
+        bad = ref.diff(rtl)
+        if bad:
+            name = bad[0]
+            exp, act = getattr(ref, name), getattr(rtl, name)
+            lines = [f"MISMATCH at ctx {rtl.ext_ctx} pc {ref.pc_rdata:#010x}: {disasm(ref.insn, ref.pc_rdata)}"]
+            for n in bad:
+                lines.append(f"  {n}: expected {getattr(ref, n):#x}, RTL {getattr(rtl, n):#x}")
+            self.fail("mismatch", "\n".join(lines), field=name, pc=ref.pc_rdata, expected=exp, actual=act,
+                      fields=bad, disasm=disasm(ref.insn, ref.pc_rdata), ctx=rtl.ext_ctx)
+            return
+        self.checked += 1
+
+    # -- exits ----------------------------------------------------------------------
+    def exit(self, shadow, rtl_exit: ExitRecord) -> None:
+        if self.failure is not None:
+            return
+        ref = shadow.last_exit
+        if ref is None:
+            step = shadow.step()
+            if not isinstance(step, ExitRecord):
+                self.history.append((None, step))
+                self.fail("mismatch", f"RTL exited (scause {rtl_exit.scause:#x} sepc {rtl_exit.sepc:#010x}) but "
+                          f"the reference retires pc {step.pc_rdata:#010x}: {disasm(step.insn, step.pc_rdata)}",
+                          field="exit", pc=step.pc_rdata, expected=step.as_dict(), actual=_exit_dict(rtl_exit))
+                return
+            ref = step
+        bad = ref.diff(rtl_exit)
+        if bad:
+            lines = [f"EXIT MISMATCH on ctx {rtl_exit.ctx}:"]
+            for n in bad:
+                lines.append(f"  {n}: expected {getattr(ref, n):#x}, RTL {getattr(rtl_exit, n):#x}")
+            self.fail("mismatch", "\n".join(lines), field=f"exit.{bad[0]}", pc=ref.sepc,
+                      expected=_exit_dict(ref), actual=_exit_dict(rtl_exit), fields=bad)
+            return
+        self.exits_checked += 1
+
+
+def _exit_dict(e: ExitRecord) -> dict:
+    return {n: getattr(e, n) for n in ExitRecord.COMPARED}
+
+
+_RVFI_NAMES = ("order",) + tuple(n for n in COMPARED_FIELDS if n != "order")
+
+
+class RvfiMonitor:
+    """Samples ``rvfi_*`` at each rising clock edge while a context runs; sleeps otherwise."""
+
+    def __init__(self, dut, clk, scoreboard: Scoreboard):
+        self.sb = scoreboard
+        self.clk = clk
+        self.valid = dut.rvfi_valid
+        self.handles = [(n, getattr(dut, f"rvfi_{n}")) for n in _RVFI_NAMES]
+        self.running = False
+        self.wake = Event()
+        self.task = cocotb.start_soon(self._loop())
+
+    def start(self) -> None:
+        self.running = True
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.running = False
+
+    async def _loop(self) -> None:
+        edge = RisingEdge(self.clk)
+        sb = self.sb
+        while True:
+            if not self.running:
+                self.wake.clear()
+                await self.wake.wait()
+            await edge
+            v = self.valid.value
+            if not v.is_resolvable:
+                sb.fail("mismatch", f"rvfi_valid is {v} (X/Z)", field="valid", pc=None)
+                continue
+            if not int(v):
+                continue
+            values = {}
+            for name, handle in self.handles:
+                val = handle.value
+                if not val.is_resolvable:
+                    sb.fail("mismatch", f"rvfi_{name} is {val} (X/Z) on a retirement", field=name, pc=None)
+                    break
+                values[name] = int(val)
+            else:
+                sb.retire(RetireRecord(**values))
+
+
+class IsolationChecker:
+    """Every ``m_axi`` access must hit the running VM's RAM or page tables."""
+
+    def __init__(self, scoreboard: Scoreboard, vms):
+        self.sb = scoreboard
+        self.by_vmid = {vm.vmid: vm for vm in vms}
+        self.vm = None          # the VM whose vCPU is running (None: nothing runs)
+        self.accesses = 0
+
+    def running(self, hgatp: int | None) -> None:
+        self.vm = None if hgatp is None else self.by_vmid.get((hgatp >> 22) & 0x7F)
+
+    def __call__(self, address: int, length: int, is_write: bool) -> None:
+        self.accesses += 1
+        vm = self.vm
+        if vm is None or not (vm.owns_host_address(address) and vm.owns_host_address(address + length - 1)):
+            who = "no VM running" if vm is None else f"vm{vm.index} (VMID {vm.vmid}) running"
+            owner = next((f"vm{v.index}" for v in self.by_vmid.values() if v.owns_host_address(address)),
+                         "no VM")
+            self.sb.fail("isolation", f"SECURITY VIOLATION: m_axi {'write' if is_write else 'read'} of "
+                         f"host address {address:#010x} (+{length}) with {who}; it belongs to {owner}",
+                         field="m_axi", pc=None, address=address, write=is_write)
+
+
+class LockstepContext(Context):
+    def __init__(self, unit: "LockstepUnit", rtl, shadow):
+        self.unit, self.rtl, self.shadow = unit, rtl, shadow
+        self.ctx_id = rtl.ctx_id
+
+    async def read_state(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        names = list(SAVED_FIELDS if names is None else names)
+        values = await self.rtl.read_state(names)
+        self.unit.check()
+        expected = self.shadow.get_state(names)
+        bad = [n for n in names if n not in ASYNC_STATE and values[n] != expected[n]]
+        if bad:
+            raise self.unit.sb.fail(
+                "mismatch", f"state of ctx {self.ctx_id} read by the VMM differs: " + ", ".join(
+                    f"{n} expected {expected[n]:#x} RTL {values[n]:#x}" for n in bad),
+                field=f"state.{bad[0]}", pc=expected.get("pc"), expected=expected[bad[0]], actual=values[bad[0]])
+        return values
+
+    async def write_state(self, values: dict[str, int]) -> None:
+        await self.rtl.write_state(values)
+        self.shadow.set_state(values)
+
+    async def run(self, budget: int = 0) -> ExitRecord:
+        unit = self.unit
+        unit.check()
+        shadow = self.shadow
+        shadow.prepare_run(budget)
+        unit.sb.active = shadow
+        unit.isolation.running(shadow.hgatp)
+        unit.monitor.start()
+        task = cocotb.start_soon(self.rtl.run(budget))
+        await First(task, unit.sb.event.wait())
+        unit.monitor.stop()
+        unit.isolation.running(None)
+        unit.sb.active = None
+        if unit.sb.failure is not None:
+            if not task.done():
+                task.cancel()
+            raise unit.sb.failure
+        exit = task.result()
+        unit.sb.exit(shadow, exit)
+        unit.check()
+        return exit
+
+    async def reset(self) -> None:
+        await self.rtl.reset()
+        self.shadow.reset_now()
+
+
+class LockstepUnit(Unit):
+    """The RTL unit with the reference in lockstep beside it."""
+
+    def __init__(self, rtl, memory, vms):
+        self.rtl = rtl
+        self.memory = memory
+        self.shadow_memory = memory.snapshot()
+        self.shadow = SoftwareUnit(self.shadow_memory, num_contexts=len(rtl.contexts))
+        self.sb = Scoreboard()
+        self.monitor = RvfiMonitor(rtl.dut, rtl.h.clk, self.sb)
+        self.isolation = IsolationChecker(self.sb, vms)
+        rtl.ram.on_access = self.isolation
+        self.mirrored = 0
+        # Every page watched, so every VMM write reaches the listener (bus writes bypass it).
+        for page in range(memory.base >> 12, (memory.base + memory.size) >> 12):
+            memory.watch_page(page)
+        memory.add_write_listener(self._mirror)
+        self.contexts = [LockstepContext(self, r, s) for r, s in zip(rtl.contexts, self.shadow.contexts)]
+
+    def _mirror(self, addr: int, length: int) -> None:
+        self.mirrored += 1
+        self.shadow_memory.write(addr, self.memory.read(addr, length))
+
+    def close(self) -> None:
+        """Stop the monitor and the isolation hook (the unit may serve another run next)."""
+        self.monitor.task.cancel()
+        self.rtl.ram.on_access = None
+
+    def check(self) -> None:
+        if self.sb.failure is not None:
+            raise self.sb.failure
+
+    async def get_time(self) -> int:
+        value = await self.rtl.get_time()
+        if value != self.shadow.time:
+            raise self.sb.fail("mismatch", f"platform time: expected {self.shadow.time}, RTL {value}",
+                               field="time", pc=None, expected=self.shadow.time, actual=value)
+        return value
+
+    async def set_time(self, value: int) -> None:
+        await self.rtl.set_time(value)
+        await self.shadow.set_time(value)
+
+    async def flush_tlb(self, kind: int, vmid: int = 0, asid: int | None = None,
+                        addr: int | None = None) -> None:
+        await self.rtl.flush_tlb(kind, vmid, asid, addr)
+        await self.shadow.flush_tlb(kind, vmid, asid, addr)
+
+    def memory_differences(self) -> list[int]:
+        """Host addresses (first 64) where the RTL's memory and the reference's differ."""
+        import numpy as np
+        diff = np.nonzero(self.memory.array != self.shadow_memory.array)[0]
+        return [self.memory.base + int(i) for i in diff[:64]]
+
+
+__all__ = ["LockstepUnit", "LockstepContext", "Scoreboard", "RvfiMonitor", "IsolationChecker", "Mismatch",
+           "BY_NAME"]
