@@ -166,6 +166,7 @@ def _command_of(argv: Sequence[str]) -> str | None:
 OPTIONAL_COMMANDS = (
     ("gen", "vmm_model.gen.cli", "write a random guest program (no toolchain needed)"),
     ("regress", "tb.regress", "run the guest suite in parallel, one summary"),
+    ("cosim", "tb.cosim", "run guests on the RTL, every retirement checked against the reference"),
 )
 
 

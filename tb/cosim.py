@@ -183,7 +183,7 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     from tb.cli import PROG, UsageError
-    from vmm_model.run import RunOptions, _check_options
+    from vmm_model.run import RunOptions, setup_guests
     from vmm_model.vmm.errors import GuestInputError
     for g in args.guests:
         if not Path(g).is_file():
@@ -195,7 +195,7 @@ def main(args) -> int:
     if args.signature:
         options["signature_path"] = str(Path(args.signature).resolve())
     try:
-        _check_options(RunOptions(**options), len(args.guests))
+        setup_guests(args.guests, RunOptions(**options))   # bad ELF, bad options: status 2 before simulating
     except GuestInputError as exc:
         raise UsageError(f"{PROG} cosim: error: {exc}") from None
     out = Path(args.out or f"out/cosim-{time.strftime('%Y%m%d-%H%M%S')}")

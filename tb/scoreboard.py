@@ -268,7 +268,7 @@ class LockstepContext(Context):
         unit.isolation.running(shadow.hgatp)
         unit.monitor.start()
         task = cocotb.start_soon(self.rtl.run(budget))
-        await First(task, unit.sb.event.wait())
+        await First(task.complete, unit.sb.event.wait())
         unit.monitor.stop()
         unit.isolation.running(None)
         unit.sb.active = None
