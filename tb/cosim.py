@@ -35,8 +35,9 @@ except ImportError:  # pragma: no cover
     cocotb = None
 
 
-async def run_job(dut, job: dict, rtl=None):
-    """One job inside the simulator; returns (result dictionary, the RtlUnit to reuse)."""
+async def run_job(dut, job: dict, rtl=None, monitor=None):
+    """One job inside the simulator; returns (result dictionary, the RtlUnit to reuse).
+    ``monitor``: the RVFI monitor to use (the pyuvm env's agent); by default one of its own."""
     from tb.rtl_unit import RtlUnit
     from tb.scoreboard import LockstepUnit, Mismatch
     from vmm_model.run import RunOptions, finish_signature, run_vmm, setup_guests
@@ -55,7 +56,8 @@ async def run_job(dut, job: dict, rtl=None):
     else:
         rtl.serve(setup.memory)
     await rtl.start(options.contexts)
-    lockstep = LockstepUnit(rtl, setup.memory, setup.vms)
+    rtl.ram.backpressure(seed=options.seed + 1, probability=float(job.get("backpressure", 0.0)))
+    lockstep = LockstepUnit(rtl, setup.memory, setup.vms, monitor=monitor)
     result = await run_vmm(lockstep, setup.vms, options)
     lockstep.monitor.stop()
     out = {"name": job.get("name", ""), "status": result.status, "message": result.message,
@@ -85,22 +87,28 @@ async def run_job(dut, job: dict, rtl=None):
     return out, rtl
 
 
-if cocotb is not None:
-    @cocotb.test()
-    async def cosim_jobs(dut):
-        """Every job of ``$HVCOSIM_COSIM_JOBS`` (a JSON file), one after the other."""
-        spec = json.loads(Path(os.environ[JOBS_ENV]).read_text())
-        from vmm_model.vmm.errors import GuestInputError
-        rtl = None
-        for job in spec["jobs"]:
-            try:
-                res, rtl = await run_job(dut, job, rtl)
-            except GuestInputError as exc:
-                res = {"name": job.get("name", ""), "status": "usage", "message": str(exc), "exit_status": 2}
-            except Exception as exc:     # an internal error of this job: report it, go on
-                res = {"name": job.get("name", ""), "status": "error", "exit_status": 4,
-                       "message": f"{type(exc).__name__}: {exc}", "details": traceback.format_exc()}
-            Path(job["result"]).write_text(json.dumps(res, indent=1))
+async def run_all_jobs(dut, monitor=None) -> None:
+    """Every job of ``$HVCOSIM_COSIM_JOBS`` (a JSON file), one after the other; each writes its result."""
+    from vmm_model.vmm.errors import GuestInputError
+    spec = json.loads(Path(os.environ[JOBS_ENV]).read_text())
+    rtl = None
+    for job in spec["jobs"]:
+        try:
+            res, rtl = await run_job(dut, job, rtl, monitor)
+        except GuestInputError as exc:
+            res = {"name": job.get("name", ""), "status": "usage", "message": str(exc), "exit_status": 2}
+        except Exception as exc:     # an internal error of this job: report it, go on
+            res = {"name": job.get("name", ""), "status": "error", "exit_status": 4,
+                   "message": f"{type(exc).__name__}: {exc}", "details": traceback.format_exc()}
+        Path(job["result"]).write_text(json.dumps(res, indent=1))
+
+
+if cocotb is not None and os.environ.get(JOBS_ENV):
+    # Inside the simulator: the pyuvm test (tb/uvm_env.py) is this module's only test.
+    import pyuvm
+
+    from tb.uvm_env import CosimTest
+    pyuvm.test()(CosimTest)
 
 
 # ------------------------------------------------------------------------------ host side
@@ -167,6 +175,9 @@ def add_arguments(parser) -> None:
                         help="run directory: results, simulator log, mismatch.json + mismatch.txt on a mismatch "
                              "(default out/cosim-<time>)")
     parser.add_argument("--waves", action="store_true", help="record waves (VCD on Verilator, FST on Icarus)")
+    parser.add_argument("--axi-backpressure", type=float, default=0.0, metavar="P",
+                        help="probability of a stall on each m_axi channel in each cycle, 0..0.95 "
+                             "(seeded by --seed; default 0)")
     parser.add_argument("--vcpus", type=parse_count, default=1, metavar="N", help="vCPUs per VM (default 1)")
     parser.add_argument("--mem", type=parse_size, default=16 << 20, metavar="SIZE",
                         help="guest RAM per VM (default 16M)")
@@ -188,6 +199,8 @@ def main(args) -> int:
     for g in args.guests:
         if not Path(g).is_file():
             raise UsageError(f"{PROG} cosim: error: {g}: no such file")
+    if not 0.0 <= args.axi_backpressure <= 0.95:
+        raise UsageError(f"{PROG} cosim: error: --axi-backpressure must be 0..0.95, got {args.axi_backpressure}")
     if args.contexts > 2:
         raise UsageError(f"{PROG} cosim: error: --contexts must be 1..2 (the RTL's NUM_VCPUS), got {args.contexts}")
     options = {"vcpus": args.vcpus, "mem": args.mem, "mem_budget": args.mem_budget, "seed": args.seed,
@@ -201,13 +214,17 @@ def main(args) -> int:
     out = Path(args.out or f"out/cosim-{time.strftime('%Y%m%d-%H%M%S')}")
     print(f"{PROG} cosim: building and running on {args.sim} (run directory {out})", file=sys.stderr)
     try:
-        [res] = run_cosim([{"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options}],
+        [res] = run_cosim([{"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options,
+                            "backpressure": args.axi_backpressure}],
                           sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed)
     except Exception as exc:
         print(f"{PROG} cosim: simulator error: {exc}", file=sys.stderr)
         return 4
     sys.stdout.write(stdout_text(res, len(args.guests)))
     sys.stdout.flush()
+    if args.waves:
+        waves = sorted(str(p) for ext in ("*.fst", "*.vcd") for p in out.rglob(ext))
+        print(f"{PROG} cosim: waves: {', '.join(waves) or 'none written'}", file=sys.stderr)
     status = res["status"]
     summary = f"{res.get('checked', 0)} retirements and {res.get('exits_checked', 0)} exits checked"
     if status == "usage":

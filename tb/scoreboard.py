@@ -172,14 +172,21 @@ _RVFI_NAMES = ("order",) + tuple(n for n in COMPARED_FIELDS if n != "order")
 class RvfiMonitor:
     """Samples ``rvfi_*`` at each rising clock edge while a context runs; sleeps otherwise."""
 
-    def __init__(self, dut, clk, scoreboard: Scoreboard):
-        self.sb = scoreboard
+    def __init__(self, dut, clk, sink=None):
+        self.sb = sink          # has retire(record) and fail(kind, message, **data): a Scoreboard
         self.clk = clk
         self.valid = dut.rvfi_valid
         self.handles = [(n, getattr(dut, f"rvfi_{n}")) for n in _RVFI_NAMES]
         self.running = False
         self.wake = Event()
         self.task = cocotb.start_soon(self._loop())
+
+    def bind(self, scoreboard: Scoreboard) -> None:
+        """Send the records to ``scoreboard`` from now on."""
+        self.sb = scoreboard
+
+    def close(self) -> None:
+        self.task.cancel()
 
     def start(self) -> None:
         self.running = True
@@ -190,12 +197,12 @@ class RvfiMonitor:
 
     async def _loop(self) -> None:
         edge = RisingEdge(self.clk)
-        sb = self.sb
         while True:
             if not self.running:
                 self.wake.clear()
                 await self.wake.wait()
             await edge
+            sb = self.sb
             v = self.valid.value
             if not v.is_resolvable:
                 sb.fail("mismatch", f"rvfi_valid is {v} (X/Z)", field="valid", pc=None)
@@ -289,13 +296,17 @@ class LockstepContext(Context):
 class LockstepUnit(Unit):
     """The RTL unit with the reference in lockstep beside it."""
 
-    def __init__(self, rtl, memory, vms):
+    def __init__(self, rtl, memory, vms, monitor=None):
+        """``monitor``: an RVFI monitor to bind (start/stop/bind/close, as ``RvfiMonitor``);
+        by default one of its own."""
         self.rtl = rtl
         self.memory = memory
         self.shadow_memory = memory.snapshot()
         self.shadow = SoftwareUnit(self.shadow_memory, num_contexts=len(rtl.contexts))
         self.sb = Scoreboard()
-        self.monitor = RvfiMonitor(rtl.dut, rtl.h.clk, self.sb)
+        self.own_monitor = monitor is None
+        self.monitor = RvfiMonitor(rtl.dut, rtl.h.clk) if monitor is None else monitor
+        self.monitor.bind(self.sb)
         self.isolation = IsolationChecker(self.sb, vms)
         rtl.ram.on_access = self.isolation
         self.mirrored = 0
@@ -311,7 +322,9 @@ class LockstepUnit(Unit):
 
     def close(self) -> None:
         """Stop the monitor and the isolation hook (the unit may serve another run next)."""
-        self.monitor.task.cancel()
+        self.monitor.stop()
+        if self.own_monitor:
+            self.monitor.close()
         self.rtl.ram.on_access = None
 
     def check(self) -> None:

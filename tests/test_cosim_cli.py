@@ -82,3 +82,15 @@ def test_cosim_mismatch_writes_the_report(guest_elfs, tmp_path, capfd, monkeypat
     assert data["field"] == "rd_wdata" and data["kind"] == "mismatch" and isinstance(data["pc"], int)
     text = (out_dir / "mismatch.txt").read_text()
     assert "sub" in text and "last" in text and "RTL" in text and "REF" in text
+
+
+def test_cosim_under_axi_backpressure(guest_elfs, tmp_path, capfd):
+    """Random stalls on every m_axi channel change the timing, never the retirements."""
+    if not _have("verilator"):
+        pytest.skip("verilator not installed")
+    status = cli.main(["cosim", str(guest_elfs["vs_paging"]), "--axi-backpressure", "0.5", "--seed", "7",
+                       "--out", str(tmp_path / "bp")])
+    out, err = capfd.readouterr()
+    assert status == 0, out + err
+    assert "vs paging ok" in out
+    assert cli.main(["cosim", str(guest_elfs["rv32m"]), "--axi-backpressure", "1.5"]) == 2

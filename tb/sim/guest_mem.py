@@ -120,7 +120,8 @@ class HostRam:
         self.ram.write = memory.write
 
     def backpressure(self, seed: int = 1, probability: float = 0.5) -> None:
-        """Random stalls on all five channels (cocotbext-axi pause generators), seeded."""
+        """Random stalls on all five channels (cocotbext-axi pause generators), seeded;
+        probability 0 removes them."""
         import itertools
         import random
         rng = random.Random(seed)
@@ -130,7 +131,11 @@ class HostRam:
 
         w, r = self.ram.write_if, self.ram.read_if
         for ch in (w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel):
-            ch.set_pause_generator(gen())
+            if probability > 0:
+                ch.set_pause_generator(gen())
+            else:                           # no stalls (again)
+                ch.clear_pause_generator()
+                ch.pause = False
 
     def _error(self, address: int) -> bool:
         return any(lo <= address < hi for lo, hi in self.error_ranges)
