@@ -20,9 +20,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The main job: the default regression, reports written under $(OUT), summary printed.
+# The main job: the guest suite co-simulated on the RTL (Verilator) with the reference as
+# scoreboard, reports written under $(OUT), summary printed.
 run: setup
-	$(VENV)/bin/hvcosim regress --out $(OUT) --jobs $(JOBS)
+	$(VENV)/bin/hvcosim regress --sim verilator --out $(OUT) --jobs $(JOBS)
 
 test: setup
 	$(PY) -m pytest -n $(JOBS) -q tests

@@ -1,9 +1,12 @@
-"""hvcosim regress: build the guest suite and run every guest on the reference, in parallel.
+"""hvcosim regress: build the guest suite and run every guest, in parallel.
 
-Software only for now (the RTL co-simulation joins later): each guest of
-``tests/guests/`` runs as ``hvcosim run`` in a process of its own, with the
-options of its header, and is judged against its header's expectations (exit
-status, text on stdout, signature words).
+Each guest of ``tests/guests/`` runs in a process of its own, with the options
+of its header, and is judged against its header's expectations (exit status,
+text on stdout, signature words).  ``--sim verilator`` (the default) or
+``--sim icarus`` runs it as ``hvcosim cosim``: the VMM drives the RTL and the
+reference checks every retirement and exit in lockstep (a mismatch is a
+failure, with its report under ``cosim/<guest>/``); ``--sim reference`` runs it
+as ``hvcosim run`` on the software vCPU alone.
 
 Everything a program reads goes under ``--out`` (default ``out/run``)::
 
@@ -38,14 +41,19 @@ from pathlib import Path
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 4
 RESULT_FORMAT = 1
+SIMS = ("verilator", "icarus", "reference")    # the first is the default
 DEFAULT_TIMEOUT = 600.0
 OUTPUT_TAIL = 2000           # characters of stdout/stderr kept in a result and in JUnit
 
-_INSTRUCTIONS = re.compile(r"\((\d+) instructions\)")
+# "(N instructions)" from `hvcosim run`, "(N retirements and M exits checked)" from `hvcosim cosim`.
+_INSTRUCTIONS = re.compile(r"\((\d+) (?:instructions\)|retirements )")
 _BUDGET = re.compile(r"instruction budget of (\d+) retirements")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sim", choices=SIMS, default=SIMS[0],
+                        help="verilator or icarus: co-simulation of the RTL with the reference as "
+                             "scoreboard; reference: the software vCPU alone (default verilator)")
     parser.add_argument("--out", default="out/run", metavar="DIR",
                         help="directory for results, logs, JUnit XML and summary (default out/run)")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -112,14 +120,16 @@ def _digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def software_jobs(specs, elfs: dict[str, Path], out: Path) -> list[Job]:
-    """A reference run of every standalone guest, as its header asks."""
+def guest_jobs(specs, elfs: dict[str, Path], out: Path, sim: str) -> list[Job]:
+    """A run of every standalone guest, as its header asks, on ``sim``."""
     jobs = []
     for spec in specs:
         signature_file = None
         if spec.signature is not None:
             signature_file = out / "signatures" / f"{spec.name}.sig"
         argv = spec.run_argv(elfs, signature_file)
+        if sim != "reference":        # same guest and options, on the RTL under lockstep
+            argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / spec.name), *argv[1:]]
         members = [elfs[spec.name], *(elfs[c] for c in spec.companions)]
         jobs.append(Job(name=spec.name, argv=argv, elf_digest=_digest(members),
                         expected_exit=spec.exit_status,
@@ -254,8 +264,8 @@ def load_result(path: Path) -> Result | None:
 
 # --------------------------------------------------------------------------- reports
 
-def write_junit(path: Path, results: list[Result]) -> None:
-    suite = ET.Element("testsuite", name="hvcosim.regress.reference", tests=str(len(results)),
+def write_junit(path: Path, results: list[Result], sim: str) -> None:
+    suite = ET.Element("testsuite", name=f"hvcosim.regress.{sim}", tests=str(len(results)),
                        failures=str(sum(r.status == "fail" for r in results)),
                        errors=str(sum(r.status == "error" for r in results)),
                        time=f"{sum(r.seconds for r in results):.3f}")
@@ -369,7 +379,7 @@ def main(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_INTERNAL
 
-    jobs = software_jobs(selected, elfs, out)
+    jobs = guest_jobs(selected, elfs, out, args.sim)
     results: dict[str, Result] = {}
     results_dir = out / "results"
     if args.resume:
@@ -405,7 +415,8 @@ def main(args: argparse.Namespace) -> int:
     ordered = [results[job.name] for job in jobs]
     summary = summarize(ordered, wall, args.jobs)
     summary["out"] = str(out)
-    write_junit(out / "junit.xml", ordered)
+    summary["sim"] = args.sim
+    write_junit(out / "junit.xml", ordered, args.sim)
     _write_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     print()
     print(format_table(ordered, summary))

@@ -132,7 +132,7 @@ def test_smp_guest_switches_vcpus(guest_elfs):
 # ------------------------------------------------------------------ hvcosim regress
 
 def _regress(tmp_path: Path, *extra: str) -> int:
-    return cli.main(["regress", "--out", str(tmp_path / "run"), "--jobs", "2", *extra])
+    return cli.main(["regress", "--sim", "reference", "--out", str(tmp_path / "run"), "--jobs", "2", *extra])
 
 
 def test_regress_runs_writes_reports_and_resumes(tmp_path: Path, capfd):
@@ -173,7 +173,7 @@ def test_regress_reports_a_failure_with_its_reproduce_command(tmp_path: Path, gu
     """A guest whose outcome differs from its header fails, with a command that reproduces it."""
     from tb import regress
     spec = BY_NAME["fail_check"]
-    job = regress.software_jobs([spec], guest_elfs, tmp_path)[0]
+    job = regress.guest_jobs([spec], guest_elfs, tmp_path, "reference")[0]
     job.expected_exit = 0                                  # pretend the header said it passes
     result = regress.run_job(job, tmp_path, timeout=120)
     assert result.status == "fail"
@@ -192,3 +192,22 @@ def test_regress_bad_usage(tmp_path: Path, capfd):
     assert cli.main(["regress", "--out", str(tmp_path), "--jobs", "0"]) == 2
     _, err = capfd.readouterr()
     assert len(err.strip().splitlines()) == 2 and "Traceback" not in err
+
+
+def test_regress_cosimulates_on_the_rtl_by_default(tmp_path: Path, capfd):
+    """Without --sim, every guest runs as `hvcosim cosim` on Verilator under lockstep."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    status = cli.main(["regress", "--out", str(tmp_path / "run"), "--jobs", "2",
+                       "--guests", "rv32m,fail_check"])
+    out, _ = capfd.readouterr()
+    assert status == 0, out
+    run = tmp_path / "run"
+    for name in ("rv32m", "fail_check"):
+        result = json.loads((run / "results" / f"{name}.json").read_text())
+        assert result["status"] == "pass", result
+        assert result["command"].startswith("hvcosim cosim --sim verilator --out "), result["command"]
+    assert json.loads((run / "results" / "rv32m.json").read_text())["instructions"] > 100
+    assert json.loads((run / "summary.json").read_text())["sim"] == "verilator"
+    assert ET.parse(run / "junit.xml").getroot().get("name") == "hvcosim.regress.verilator"
