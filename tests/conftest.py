@@ -22,3 +22,15 @@ def guest_elfs() -> dict[str, Path]:
         pytest.skip("the RISC-V cross compiler (riscv64-unknown-elf-gcc) is not installed; "
                     "`make setup` installs it")
     return guest_build.build_all(GUEST_BUILD_DIR)
+
+
+@pytest.fixture
+def elf(tmp_path):
+    """Write a test_vmm_asm program as a guest ELF; returns its path (tests of run and the CLI)."""
+    from . import test_vmm_asm as asm
+
+    def write(program, name="guest.elf", **kwargs):
+        path = tmp_path / name
+        path.write_bytes(asm.guest_elf(program, **kwargs))
+        return str(path)
+    return write

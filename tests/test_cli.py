@@ -17,14 +17,6 @@ from . import test_vmm_asm as asm
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def elf(tmp_path):
-    def write(program, name="guest.elf", **kwargs):
-        path = tmp_path / name
-        path.write_bytes(asm.guest_elf(program, **kwargs))
-        return str(path)
-    return write
-
 
 def run_cli(capfdbinary, *argv):
     status = main([str(a) for a in argv])

