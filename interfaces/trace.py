@@ -20,6 +20,8 @@ Conventions (docs/trace.md says the same for people):
 """
 from __future__ import annotations
 
+import hashlib
+import struct
 from dataclasses import dataclass, field, fields
 
 # (field name without the "rvfi_" prefix, width in bits) — the order of the RTL port list.
@@ -110,3 +112,50 @@ class ExitRecord:
 
     def diff(self, other: "ExitRecord") -> list[str]:
         return [n for n in self.COMPARED if getattr(self, n) != getattr(other, n)]
+
+
+# ------------------------------------------------------------------------------ trace hash
+CYCLE_CSRS = (0xC00, 0xC80)         # cycle, cycleh: their values depend on bus timing
+_RD_WDATA = COMPARED_FIELDS.index("rd_wdata")
+TRACE_HASH_PACK = struct.Struct(f"<{len(COMPARED_FIELDS)}Q")
+
+
+def reads_cycle(insn: int) -> bool:
+    """A CSR instruction that reads ``cycle``/``cycleh`` (its value follows the RTL's timing)."""
+    return (insn & 0x7F) == 0x73 and (insn >> 12) & 3 != 0 and (insn >> 20) in CYCLE_CSRS
+
+
+class TraceHash:
+    """SHA-256 of a retirement stream: the architectural fingerprint of a run.
+
+    Each record contributes its ``COMPARED_FIELDS`` as little-endian 64-bit words
+    (``TRACE_HASH_PACK``), so a batch held as a ``(n, len(COMPARED_FIELDS))``
+    ``uint64`` array hashes identically through :meth:`add_array`.  The value read
+    from ``cycle``/``cycleh`` is hashed as 0: it is the one field that bus latency
+    and back-pressure may change.  Same seed, same guest, same options: same hash,
+    on the reference, on Verilator and on Icarus, with or without bus stalls.
+    """
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.count = 0
+
+    def add(self, rec: RetireRecord) -> None:
+        values = [getattr(rec, n) for n in COMPARED_FIELDS]
+        if not rec.trap and reads_cycle(rec.insn):
+            values[_RD_WDATA] = 0
+        self._sha.update(TRACE_HASH_PACK.pack(*values))
+        self.count += 1
+
+    __call__ = add          # usable directly as a SoftwareUnit ``trace`` callback
+
+    def add_array(self, records) -> None:
+        """A batch: ``uint64`` array, one row per record in ``COMPARED_FIELDS`` order
+        (cycle reads already zeroed by the caller, see :func:`reads_cycle`)."""
+        import numpy as np
+        records = np.ascontiguousarray(records, dtype="<u8")
+        self._sha.update(records.tobytes())
+        self.count += len(records)
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hvcosim needs, only when one is missing.
-# Icarus Verilog 11, the RISC-V cross toolchain (rv32 guests), yosys (synthesis report).
+# Icarus Verilog 11, the RISC-V cross toolchain (rv32 guests), yosys (synthesis report),
+# lcov (genhtml: the RTL code-coverage pages), chromium (headless rendering tests of the reports).
 set -euo pipefail
 need=()
 command -v iverilog >/dev/null 2>&1 || need+=(iverilog)
 command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 || need+=(gcc-riscv64-unknown-elf)
 command -v riscv64-unknown-elf-objdump >/dev/null 2>&1 || need+=(binutils-riscv64-unknown-elf)
 command -v yosys >/dev/null 2>&1 || need+=(yosys)
+command -v genhtml >/dev/null 2>&1 || need+=(lcov)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]} == 0)); then
   exit 0
 fi

@@ -62,7 +62,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     lockstep.monitor.stop()
     out = {"name": job.get("name", ""), "status": result.status, "message": result.message,
            "instructions": result.instructions, "checked": lockstep.sb.checked,
-           "exits_checked": lockstep.sb.exits_checked, "m_axi_accesses": lockstep.isolation.accesses,
+           "exits_checked": lockstep.sb.exits_checked,
+           "trace_hash": lockstep.sb.trace_hash.hexdigest(), "m_axi_accesses": lockstep.isolation.accesses,
            "output": {str(k): bytes(v).decode("latin-1") for k, v in output.items()},
            "vms": [{"index": v.index, "status": v.status, "reason": v.reason} for v in result.vms],
            "details": result.details}

@@ -31,14 +31,13 @@ from typing import Iterable
 import cocotb
 from cocotb.triggers import Event, First, RisingEdge
 
-from interfaces.trace import COMPARED_FIELDS, ExitRecord, RetireRecord
+from interfaces.trace import COMPARED_FIELDS, ExitRecord, RetireRecord, TraceHash, reads_cycle
 from interfaces.vcpu_state import BY_NAME, SAVED_FIELDS
 from vmm_model.backend import Context, Unit
 from vmm_model.hart import SoftwareUnit
 from vmm_model.isa.disasm import disasm
 
 HISTORY = 32
-CYCLE_CSRS = (0xC00, 0xC80)           # cycle, cycleh: asynchronous, follow the RTL
 ASYNC_STATE = ("cycle", "cycleh")     # state fields the reference cannot predict
 
 
@@ -76,6 +75,7 @@ class Scoreboard:
     event: Event = field(default_factory=Event)
     active: object = None                 # the shadow SoftwareVcpu of the running context
     last_cycle: dict = field(default_factory=dict)
+    trace_hash: TraceHash = field(default_factory=TraceHash)   # of the checked RTL retirements
 
     def fail(self, kind: str, message: str, **data) -> Mismatch:
         if self.failure is None:
@@ -112,8 +112,7 @@ class Scoreboard:
                       field="exit", pc=rtl.pc_rdata, expected=_exit_dict(ref), actual=rtl.as_dict())
             return
         insn = ref.insn
-        if (insn & 0x7F) == 0x73 and (insn >> 12) & 3 and (insn >> 20) in CYCLE_CSRS \
-                and not ref.trap and ref.rd_addr and rtl.rd_addr == ref.rd_addr:
+        if reads_cycle(insn) and not ref.trap and ref.rd_addr and rtl.rd_addr == ref.rd_addr:
             csr = insn >> 20
             last = self.last_cycle.get((shadow.ctx_id, csr))
             if csr == 0xC00 and last is not None and rtl.rd_wdata < last and last - rtl.rd_wdata < 1 << 31:
@@ -136,6 +135,7 @@ class Scoreboard:
                       fields=bad, disasm=disasm(ref.insn, ref.pc_rdata), ctx=rtl.ext_ctx)
             return
         self.checked += 1
+        self.trace_hash.add(rtl)
 
     # -- exits ----------------------------------------------------------------------
     def exit(self, shadow, rtl_exit: ExitRecord) -> None:

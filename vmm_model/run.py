@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from interfaces.trace import TraceHash
 from vmm_model import platform
 from vmm_model.elf import ElfError, ElfImage, load_elf
 from vmm_model.memory import HostMemory
@@ -51,6 +52,7 @@ class RunOptions:
     max_instructions: int | None = DEFAULT_MAX_INSTRUCTIONS
     trace_path: str | None = None
     signature_path: str | None = None
+    trace_hash: bool = False                     # compute RunResult.trace_hash (steps: slower)
     console: ConsoleSink | None = None           # called with (vm index, bytes) as guests print
 
 
@@ -74,6 +76,7 @@ class RunResult:
     exit_counts: dict[str, int] = field(default_factory=dict)
     world_switches: dict[str, int] = field(default_factory=dict)
     details: str = ""      # traceback of an internal error
+    trace_hash: str | None = None   # interfaces.trace.TraceHash of the retirements (when asked)
 
     @property
     def exit_status(self) -> int:
@@ -195,9 +198,36 @@ def run_guests(elf_paths: Sequence[str], options: RunOptions | None = None) -> R
         if options.trace_path:
             stream = stack.enter_context(open(options.trace_path, "w"))
             trace = TraceWriter(stream)
+        hasher = TraceHash() if options.trace_hash else None
+        if hasher is not None and trace is not None:
+            writer = trace
+            trace = _Tee(writer, hasher)
+        elif hasher is not None:
+            trace = hasher
         result = _run(memory, vms, options, trace)
+        if hasher is not None:
+            result.trace_hash = hasher.hexdigest()
     finish_signature(setup, options, result)
     return result
+
+
+class _Tee:
+    """A trace callback feeding the trace file and the hash (keeps the writer's ``label_of_ctx``)."""
+
+    def __init__(self, writer: TraceWriter, hasher: TraceHash):
+        self.writer, self.hasher = writer, hasher
+
+    def __call__(self, record) -> None:
+        self.writer(record)
+        self.hasher.add(record)
+
+    @property
+    def label_of_ctx(self):
+        return self.writer.label_of_ctx
+
+    @label_of_ctx.setter
+    def label_of_ctx(self, value) -> None:
+        self.writer.label_of_ctx = value
 
 
 def _run(memory: HostMemory, vms: list[Vm], options: RunOptions, trace) -> RunResult:
