@@ -76,6 +76,10 @@ class Scoreboard:
     active: object = None                 # the shadow SoftwareVcpu of the running context
     last_cycle: dict = field(default_factory=dict)
     trace_hash: TraceHash = field(default_factory=TraceHash)   # of the checked RTL retirements
+    # Called with each RTL record once it matched, and with each exit once it matched
+    # (coverage, statistics): subscribers of the checked stream.
+    on_checked: list = field(default_factory=list)
+    on_exit: list = field(default_factory=list)
 
     def fail(self, kind: str, message: str, **data) -> Mismatch:
         if self.failure is None:
@@ -136,6 +140,8 @@ class Scoreboard:
             return
         self.checked += 1
         self.trace_hash.add(rtl)
+        for observer in self.on_checked:
+            observer(rtl)
 
     # -- exits ----------------------------------------------------------------------
     def exit(self, shadow, rtl_exit: ExitRecord) -> None:
@@ -160,6 +166,8 @@ class Scoreboard:
                       expected=_exit_dict(ref), actual=_exit_dict(rtl_exit), fields=bad)
             return
         self.exits_checked += 1
+        for observer in self.on_exit:
+            observer(rtl_exit)
 
 
 def _exit_dict(e: ExitRecord) -> dict:
