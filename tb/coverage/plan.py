@@ -1,0 +1,249 @@
+"""The functional coverage plan, kept as data: the one source of the collector and the reports.
+
+A plan is a tuple of :class:`Group`; a group holds :class:`Coverpoint` s; a coverpoint
+is a list of named bins.  A *cross* is a coverpoint whose bins are the product of
+its axes (``Coverpoint.cross``), each bin named ``a/b/c``.  A bin that cannot be hit
+in this design is *excluded*: it stays in the plan with its ``why_unreachable``
+text (a reviewer reads the argument; the report lists it and checks that every
+exclusion names a bin of the plan and gives a reason).  Coverage = hit bins /
+(bins - excluded bins).
+
+What each coverpoint samples is written beside it (``samples``); ``tb.coverage.collector``
+does the sampling, in bulk.  What the plan does not cover yet is listed in
+``NOT_SAMPLED`` so the report says it instead of pretending.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from interfaces.regmap import FLUSH_ALL, FLUSH_GVMA, FLUSH_VVMA
+from vmm_model import platform
+from vmm_model.isa.table import INSTRUCTIONS
+from vmm_model.vmm import sbi
+
+
+@dataclass(frozen=True)
+class Coverpoint:
+    name: str
+    samples: str                          # what is sampled, for people
+    bins: tuple[str, ...]
+    excluded: dict = field(default_factory=dict)    # bin -> why_unreachable
+    axes: tuple[tuple[str, ...], ...] = ()          # a cross: the axes its bins are the product of
+
+    @property
+    def goal(self) -> tuple[str, ...]:
+        """The bins that count: every bin not excluded."""
+        return tuple(b for b in self.bins if b not in self.excluded)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    title: str
+    coverpoints: tuple[Coverpoint, ...]
+
+    def coverpoint(self, name: str) -> Coverpoint:
+        return next(cp for cp in self.coverpoints if cp.name == name)
+
+
+def cross(name: str, samples: str, *axes: tuple[str, ...], excluded=None) -> Coverpoint:
+    bins = tuple("/".join(combo) for combo in itertools.product(*axes))
+    return Coverpoint(name, samples, bins, dict(excluded or {}), tuple(axes))
+
+
+# ----------------------------------------------------------------------------- axes
+MODES = ("VS", "VU")                                   # rvfi_mode 1, 0
+INSTRUCTION_NAMES = tuple(spec.name for spec in INSTRUCTIONS)
+
+# Register-register ALU and M instructions: the ones whose operand values matter.
+OPERAND_INSTRUCTIONS = ("add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and",
+                        "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu")
+OPERAND_CORNERS = ("rs1_zero", "rs1_minus1", "rs1_min", "rs1_max",
+                   "rs2_zero", "rs2_minus1", "rs2_min", "rs2_max", "equal", "rd_is_source")
+
+TRAP_CAUSES = {   # code -> bin name
+    platform.EXC_INSN_MISALIGNED: "insn_misaligned", platform.EXC_INSN_ACCESS: "insn_access",
+    platform.EXC_ILLEGAL: "illegal", platform.EXC_BREAKPOINT: "breakpoint",
+    platform.EXC_LOAD_MISALIGNED: "load_misaligned", platform.EXC_LOAD_ACCESS: "load_access",
+    platform.EXC_STORE_MISALIGNED: "store_misaligned", platform.EXC_STORE_ACCESS: "store_access",
+    platform.EXC_ECALL_VU: "ecall_vu", platform.EXC_ECALL_VS: "ecall_vs",
+    platform.EXC_INSN_PAGE: "insn_page", platform.EXC_LOAD_PAGE: "load_page",
+    platform.EXC_STORE_PAGE: "store_page", platform.EXC_INSN_GUEST_PAGE: "insn_guest_page",
+    platform.EXC_LOAD_GUEST_PAGE: "load_guest_page", platform.EXC_VIRTUAL_INSN: "virtual_insn",
+    platform.EXC_STORE_GUEST_PAGE: "store_guest_page",
+}
+# hedeleg as the VMM sets it (DESIGN §3): these go to the guest, every other cause exits.
+DELEGATED = {0, 2, 3, 4, 6, 8, 12, 13, 15}
+HANDLING = ("delegated", "exited")
+
+
+def _trap_exclusions() -> dict[str, str]:
+    out = {}
+    for code, cause in TRAP_CAUSES.items():
+        wrong = "exited" if code in DELEGATED else "delegated"
+        for mode in MODES:
+            out[f"{cause}/{mode}/{wrong}"] = (
+                f"hedeleg is fixed by the VMM (DESIGN §3): cause {code} is always "
+                f"{'delegated to the guest' if code in DELEGATED else 'an exit to the VMM'}")
+    out["ecall_vs/VU/exited"] = "an ecall executed in VU is cause 8 (ecall from VU), never 10"
+    out["ecall_vu/VS/delegated"] = "an ecall executed in VS is cause 10 (ecall from VS), never 8"
+    return out
+
+
+EXIT_CAUSES = ("ecall_vs", "insn_guest_page", "load_guest_page", "store_guest_page",
+               "virtual_insn", "insn_access", "load_access", "store_access", "preempt", "stop")
+
+SBI_CALLS = {     # (extension, function) -> bin name; the functions the VMM implements
+    (sbi.EXT_BASE, 0): "base.get_spec_version", (sbi.EXT_BASE, 1): "base.get_impl_id",
+    (sbi.EXT_BASE, 2): "base.get_impl_version", (sbi.EXT_BASE, 3): "base.probe_extension",
+    (sbi.EXT_BASE, 4): "base.get_mvendorid", (sbi.EXT_BASE, 5): "base.get_marchid",
+    (sbi.EXT_BASE, 6): "base.get_mimpid",
+    (sbi.EXT_TIME, 0): "time.set_timer",
+    (sbi.EXT_SRST, 0): "srst.system_reset",
+    (sbi.EXT_DBCN, 0): "dbcn.write", (sbi.EXT_DBCN, 1): "dbcn.read", (sbi.EXT_DBCN, 2): "dbcn.write_byte",
+    (sbi.EXT_HSM, 0): "hsm.hart_start", (sbi.EXT_HSM, 1): "hsm.hart_stop",
+    (sbi.EXT_HSM, 2): "hsm.hart_get_status", (sbi.EXT_HSM, 3): "hsm.hart_suspend",
+}
+SBI_LEGACY = {sbi.LEGACY_SET_TIMER: "legacy.set_timer", sbi.LEGACY_PUTCHAR: "legacy.putchar",
+              sbi.LEGACY_GETCHAR: "legacy.getchar", sbi.LEGACY_SHUTDOWN: "legacy.shutdown"}
+SBI_BINS = (*SBI_CALLS.values(), *SBI_LEGACY.values(), "unknown_function", "unknown_extension")
+
+# What the VMM did with an exit (vmm_model.vmm.exits.ExitHandler.counts keys).
+VMM_ACTIONS = ("sbi", "demand_page", "swap_in", "mmio", "access_fault_injected", "wfi",
+               "illegal_injected", "preempt")
+
+CSRS = {0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren", 0x10A: "senvcfg",
+        0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip",
+        0x14D: "stimecmp", 0x15D: "stimecmph", 0x180: "satp",
+        0xC00: "cycle", 0xC01: "time", 0xC02: "instret",
+        0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth",
+        0x600: "hstatus", 0x680: "hgatp", 0x200: "vsstatus", 0x300: "mstatus"}
+CSR_BINS = (*CSRS.values(), "other")
+CSR_ACCESS = ("read", "write")          # write: csrrw(i) always, csrrs/c(i) with a non-zero source
+CSR_OUTCOMES = ("done", "illegal", "virtual")
+
+
+def _csr_exclusions() -> dict[str, str]:
+    out = {}
+    for number, name in CSRS.items():
+        if number >> 10 == 3:
+            out[f"{name}/write/done"] = (f"{name} ({number:#05x}) is read-only (address bits 11:10 = 3): "
+                                         "a write raises an exception")
+        if (number >> 8) & 3 == 3:
+            for access in CSR_ACCESS:
+                out[f"{name}/{access}/done"] = "a machine-level CSR is never accessible with V=1"
+                out[f"{name}/{access}/virtual"] = ("machine-level CSRs raise illegal instruction "
+                                                   "from VS/VU, never virtual instruction (digest §4)")
+        if (number >> 8) & 3 == 2:
+            for access in CSR_ACCESS:
+                out[f"{name}/{access}/done"] = ("hypervisor and VS CSRs belong to HS: from VS/VU "
+                                                "they are never accessible")
+    return out
+
+
+VS_FAULTS = ("insn_page", "load_page", "store_page")
+G_FAULTS = ("insn_guest_page", "load_guest_page", "store_guest_page")
+GUEST_SFENCE = ("all", "address", "asid", "address_asid")
+VMM_FLUSHES = {FLUSH_ALL: "all", FLUSH_GVMA: "gvma", FLUSH_VVMA: "vvma"}
+INTERRUPTS = {platform.IRQ_VSSI: "vssi", platform.IRQ_VSTI: "vsti", platform.IRQ_VSEI: "vsei"}
+INTERRUPT_OUTCOMES = ("taken_from_VS", "taken_from_VU", "pending_masked")
+WFI_OUTCOMES = ("exit", "illegal", "retired")
+SWITCHES = ("vcpu_same_vm", "vm", "fast_context", "slow_save_restore")
+AXI_CHANNELS = ("read", "write")
+AXI_LENGTHS = ("1_beat", "2_4_beats", "5_8_beats", "9_16_beats", "long")
+AXI_RESPONSES = ("okay", "slverr")
+AXI_BACKPRESSURE = ("none", "stalls")
+MMIO_SIZES = ("byte", "half", "word")
+
+
+PLAN: tuple[Group, ...] = (
+    Group("instructions", "Instructions × mode", (
+        cross("insn_x_mode", "every retirement: decoded instruction × rvfi_mode (trapped ones too)",
+              INSTRUCTION_NAMES, MODES),
+    )),
+    Group("operands", "Operand corner values", (
+        cross("corners", "register-register ALU/M retirements without trap: rs1/rs2 value 0, -1, "
+              "INT_MIN, INT_MAX; rs1 = rs2 (same value); rd equal to rs1 or rs2",
+              OPERAND_INSTRUCTIONS, OPERAND_CORNERS),
+    )),
+    Group("traps", "Trap cause × origin mode × delegated or exited", (
+        cross("cause_x_mode_x_handling", "every trapped retirement: ext_cause × rvfi_mode × ext_exit",
+              tuple(TRAP_CAUSES.values()), MODES, HANDLING, excluded=_trap_exclusions()),
+    )),
+    Group("exits", "Exits, SBI calls and what the VMM did", (
+        Coverpoint("cause", "every matched exit record (scause)", EXIT_CAUSES,
+                   {"stop": "the VMM never asks a running context to stop in these runs "
+                            "(CTRL_STOP is used by the register tests only)"}),
+        Coverpoint("sbi_call", "ecall-from-VS exits: a7 (extension) × a6 (function) of the reference "
+                   "context at the exit", SBI_BINS),
+        Coverpoint("vmm_action", "the VMM's exit handling (ExitHandler.counts at the end of a run)",
+                   VMM_ACTIONS),
+    )),
+    Group("csr", "CSR × access × outcome", (
+        cross("csr_x_access_x_outcome", "CSR instructions: csr number × read/write × done, illegal "
+              "instruction (cause 2) or virtual instruction (cause 22)",
+              CSR_BINS, CSR_ACCESS, CSR_OUTCOMES, excluded=_csr_exclusions()),
+    )),
+    Group("translation", "Translation faults by stage", (
+        cross("fault_x_mode", "page faults (VS stage, delegated) and guest-page faults (G stage, exits) "
+              "× origin mode", (*VS_FAULTS, *G_FAULTS), MODES),
+    )),
+    Group("tlb", "TLB flushes", (
+        cross("guest_sfence", "sfence.vma retired without trap: operands × mode", GUEST_SFENCE, ("VS",)),
+        Coverpoint("vmm_flush", "flushes the VMM requests through the register map",
+                   tuple(VMM_FLUSHES.values())),
+    )),
+    Group("interrupts", "Virtual interrupts", (
+        cross("irq_x_outcome", "records with rvfi_intr (cause from the reference's vscause, origin from "
+              "vsstatus.SPP) and, at each exit, interrupts pending in hip but masked by vsie/SIE",
+              tuple(INTERRUPTS.values()), INTERRUPT_OUTCOMES),
+    )),
+    Group("wfi", "WFI outcomes", (
+        cross("outcome_x_mode", "wfi retirements: exit (virtual instruction), illegal, retired",
+              WFI_OUTCOMES, MODES),
+    )),
+    Group("scheduling", "vCPU switches and preemption", (
+        Coverpoint("switch", "between two runs: another vCPU of the same VM, another VM; "
+                   "world switches by context (fast) or by save/restore (slow)", SWITCHES),
+        cross("preempt_x_mode", "preemption exits × the mode they interrupted", ("preempt",), MODES),
+    )),
+    Group("axi", "m_axi traffic", (
+        cross("channel_x_length_x_response_x_backpressure", "each m_axi access HostRam serves: "
+              "read/write × beats × response × whether the job ran with back-pressure",
+              AXI_CHANNELS, AXI_LENGTHS, AXI_RESPONSES, AXI_BACKPRESSURE,
+              excluded={f"{c}/{n}/{r}/{b}": "the unit issues single-beat accesses only (one word per "
+                        "fetch, load, store or PTE; rtl-core.md)"
+                        for c in AXI_CHANNELS for n in AXI_LENGTHS[1:] for r in AXI_RESPONSES
+                        for b in AXI_BACKPRESSURE}),
+    )),
+    Group("mmio", "MMIO accesses", (
+        cross("size_x_direction", "UART accesses emulated by the VMM (guest-page-fault exits on the "
+              "UART page): access size × load/store", MMIO_SIZES, ("load", "store")),
+    )),
+)
+
+NOT_SAMPLED = (
+    "translation: level × page size (4 KiB / 4 MiB) × PTE permission bits × SUM/MXR of "
+    "successful walks (needs the walk outcome from the reference MMU; not wired yet)",
+    "axi: slverr responses need the AXI agent's error injection (regress runs without it)",
+)
+
+
+def group(name: str) -> Group:
+    return next(g for g in PLAN if g.name == name)
+
+
+def check_plan(plan=PLAN) -> list[str]:
+    """Problems of the plan as data: exclusions naming no bin, exclusions without a reason."""
+    problems = []
+    for g in plan:
+        for cp in g.coverpoints:
+            if len(set(cp.bins)) != len(cp.bins):
+                problems.append(f"{g.name}.{cp.name}: duplicate bins")
+            for b, why in cp.excluded.items():
+                if b not in cp.bins:
+                    problems.append(f"{g.name}.{cp.name}: excluded bin {b!r} is not in the plan")
+                if not str(why).strip():
+                    problems.append(f"{g.name}.{cp.name}: excluded bin {b!r} has no why_unreachable")
+    return problems
