@@ -54,6 +54,9 @@ class RunOptions:
     signature_path: str | None = None
     trace_hash: bool = False                     # compute RunResult.trace_hash (steps: slower)
     console: ConsoleSink | None = None           # called with (vm index, bytes) as guests print
+    # Scripted VMM actions (vmm_model.vmm.actions): interrupts, delegation changes, remaps
+    # at chosen exits.  Plain dictionaries, so a co-simulation job carries them as JSON.
+    vmm_actions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class RunResult:
     world_switches: dict[str, int] = field(default_factory=dict)
     details: str = ""      # traceback of an internal error
     trace_hash: str | None = None   # interfaces.trace.TraceHash of the retirements (when asked)
+    actions_fired: list[int] = field(default_factory=list)   # per RunOptions.vmm_actions entry
 
     @property
     def exit_status(self) -> int:
@@ -108,6 +112,8 @@ def _check_options(options: RunOptions, num_vms: int) -> None:
         problems.append(f"--max-instructions must be positive, got {options.max_instructions}")
     if problems:
         raise GuestInputError(problems[0])
+    from vmm_model.vmm.actions import check_actions
+    check_actions(options.vmm_actions, num_vms)
 
 
 def _host_size(options: RunOptions, num_vms: int) -> int:
@@ -239,7 +245,8 @@ def _run(memory: HostMemory, vms: list[Vm], options: RunOptions, trace) -> RunRe
 
 async def run_vmm(unit, vms: list[Vm], options: RunOptions, trace=None) -> RunResult:
     """Run the VMM on ``unit`` (any ``vmm_model.backend.Unit``) until every VM ended."""
-    vmm = Vmm(unit, vms, quantum=options.quantum, max_instructions=options.max_instructions)
+    vmm = Vmm(unit, vms, quantum=options.quantum, max_instructions=options.max_instructions,
+              actions=options.vmm_actions)
     if trace is not None:
         trace.label_of_ctx = lambda ctx: (vmm.pool.holder[ctx].label
                                           if vmm.pool.holder[ctx] is not None else "")
@@ -253,4 +260,5 @@ async def run_vmm(unit, vms: list[Vm], options: RunOptions, trace=None) -> RunRe
     result.vms = [VmResult(vm.index, vm.vmid, vm.status.value, vm.reason, bytes(vm.console.output),
                            vm.ram.stats) for vm in vms]
     result.world_switches = {"fast": vmm.pool.stats.fast, "slow": vmm.pool.stats.slow}
+    result.actions_fired = list(vmm.script.fired)
     return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import struct
 from dataclasses import dataclass, field
+from typing import Callable
 
 from vmm_model import platform
 from vmm_model.elf import PF_R, PF_W, PF_X, Segment, write_elf
@@ -56,7 +57,10 @@ class GeneratedProgram:
         return self.segments[0].data
 
 
-def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
+def generate(seed: int, knobs: Knobs | None = None,
+             body: Callable[[Builder], None] | None = None) -> GeneratedProgram:
+    """The program of ``(seed, knobs)``.  ``body`` replaces the random stream of every hart
+    (directed scenarios, vmm_model.scenarios, reuse the start-up, handler and ending)."""
     knobs = (knobs or Knobs()).validate()
     rng = random.Random(seed)
     asm = Assembler(layout.TEXT_BASE)
@@ -104,7 +108,7 @@ def generate(seed: int, knobs: Knobs | None = None) -> GeneratedProgram:
         emit_startup(b)
         if hart == 0:
             emit_start_harts(b, starts)
-        emit_body(b)
+        (body or emit_body)(b)
         table_end = table_addr + len(b.traps) * layout.ENTRY_SIZE
         emit_ending(b, table_end)
         _emit_hart_end(asm, hart, knobs.vcpus)

@@ -7,6 +7,11 @@
   vCPU 0 (``Vm.sync_uart_irq``), before any vCPU runs again.
 - virtual instruction (22): WFI puts the vCPU to sleep; anything else is injected
   back as an illegal instruction, as KVM does.
+- an exception the guest could have been delegated (``hedeleg`` bits 0-8, 12,
+  13, 15) but was not, because the VMM chose to see it first: reflected into the
+  guest unchanged (KVM's trap redirect).
+- a VS-level interrupt (2/6/10) that ``hideleg`` keeps for the VMM: taken by the
+  VMM, which acknowledges it (clears the ``hvip`` bit); the guest resumes.
 - the unit's preemption exit needs nothing here: the scheduler moves on.
 Anything else is a VMM error naming the cause and pc.
 """
@@ -24,6 +29,8 @@ from .traps import inject_exception
 from .vcpu import RunState, VCpu
 
 WFI = 0x1050_0073
+REFLECTED = frozenset((0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 15))   # hedeleg's delegable causes
+VS_INTERRUPTS = {2: 1 << 2, 6: 1 << 6, 10: 1 << 10}               # code -> hvip bit
 GUEST_PAGE_TO_ACCESS_FAULT = {platform.EXC_INSN_GUEST_PAGE: platform.EXC_INSN_ACCESS,
                               platform.EXC_LOAD_GUEST_PAGE: platform.EXC_LOAD_ACCESS,
                               platform.EXC_STORE_GUEST_PAGE: platform.EXC_STORE_ACCESS}
@@ -52,6 +59,16 @@ class ExitHandler:
             if exit.code == platform.EXC_VIRTUAL_INSN:
                 await self._virtual_instruction(vcpu, exit)
                 return
+            if exit.code in REFLECTED:
+                self._count("reflected")
+                await inject_exception(vcpu, exit.code, exit.stval, exit.sepc,
+                                       from_vs=bool(exit.spvp))
+                return
+        elif exit.code in VS_INTERRUPTS:
+            self._count("vs_interrupt")
+            hvip = (await vcpu.read(["hvip"]))["hvip"]
+            await vcpu.write({"hvip": hvip & ~VS_INTERRUPTS[exit.code]})
+            return
         raise VmmError(f"unhandled exit cause {exit.scause:#010x} at pc {exit.sepc:#010x} "
                        f"({vcpu.label}, stval {exit.stval:#010x})")
 

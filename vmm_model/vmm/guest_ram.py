@@ -22,6 +22,7 @@ from .gstage import GStageTables
 # The most guest pages one instruction can need at once: fetch page, data page and
 # two VS-stage page-table pages for each (Sv32 has two levels), shared root counted once.
 MIN_BUDGET_PAGES = 8
+POISON = 0xA5             # fills a frame the VMM took away from a page (remap, scripted swap-out)
 
 
 @dataclass
@@ -80,13 +81,44 @@ class GuestRam:
         self.pending_flushes.append(page)
         return frame
 
-    def _evict(self, page: int) -> None:
+    def _evict(self, page: int, free: bool = True) -> None:
         frame = self.resident.pop(page)
         self.swap_store[page] = self.allocator.memory.read(frame, PAGE_SIZE)
         self.gstage.unmap_page(page)
-        self.allocator.free_page(frame, self.owner)
+        if free:
+            self.allocator.free_page(frame, self.owner)
         self.pending_flushes.append(page)
         self.stats.swap_outs += 1
+
+    def remap(self, gpa: int) -> int:
+        """Move the page holding ``gpa`` to a fresh host frame (a VMM compacting or migrating
+        memory): contents copied, the old frame poisoned then freed, a G-stage flush queued.
+        A page that is not resident is simply made resident.  Returns the new frame."""
+        page = gpa & ~(PAGE_SIZE - 1)
+        if page not in self.resident:
+            return self.fault_in(page)
+        old = self.resident[page]
+        new = self.allocator.alloc_page(self.owner)
+        memory = self.allocator.memory
+        memory.write(new, memory.read(old, PAGE_SIZE))
+        self.gstage.map_page(page, new)
+        self.resident[page] = new
+        self._poison_and_free(old)
+        self.pending_flushes.append(page)
+        return new
+
+    def swap_out(self, gpa: int) -> None:
+        """Evict the page holding ``gpa`` now (its old frame poisoned): the next access swaps it in."""
+        page = gpa & ~(PAGE_SIZE - 1)
+        if page in self.resident:
+            frame = self.resident[page]
+            self._evict(page, free=False)
+            self._poison_and_free(frame)
+
+    def _poison_and_free(self, frame: int) -> None:
+        # A translation the unit failed to flush would now read POISON, not the old data.
+        self.allocator.memory.fill(frame, PAGE_SIZE, POISON)
+        self.allocator.free_page(frame, self.owner)
 
     def take_pending_flushes(self) -> list[int]:
         pending, self.pending_flushes = self.pending_flushes, []

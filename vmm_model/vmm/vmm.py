@@ -19,6 +19,7 @@ from interfaces.regmap import FLUSH_ALL, FLUSH_GVMA
 from interfaces.vcpu_state import PREEMPT_CAUSE
 from vmm_model.backend import Unit
 
+from .actions import ScriptedActions
 from .contexts import ContextPool
 from .errors import GuestFailure
 from .exits import ExitHandler
@@ -39,7 +40,7 @@ class VmmOutcome:
 
 class Vmm:
     def __init__(self, unit: Unit, vms: list[Vm], quantum: int = DEFAULT_QUANTUM,
-                 max_instructions: int | None = None):
+                 max_instructions: int | None = None, actions: list[dict] | None = None):
         if quantum <= 0:
             raise ValueError("quantum must be positive")
         self.unit = unit
@@ -48,6 +49,7 @@ class Vmm:
         self.max_instructions = max_instructions
         self.pool = ContextPool(unit)
         self.exits = ExitHandler()
+        self.script = ScriptedActions(actions, vms)      # RunOptions.vmm_actions
         self.retired = 0
         self.time_jumps = 0
         self._order: list[VCpu] = [vcpu for vm in vms for vcpu in vm.vcpus]
@@ -130,6 +132,8 @@ class Vmm:
                 await self.exits.handle(vcpu, exit)
             except GuestFailure as failure:
                 vm.finish(False, str(failure))
+            if self.script:
+                await self.script.after_exit(vcpu, exit, self.unit)
             if exit.scause == PREEMPT_CAUSE:
                 return
             await self._apply_flushes(vm)
@@ -139,6 +143,8 @@ class Vmm:
         await self.unit.flush_tlb(FLUSH_ALL)
         for vm in self.vms:
             vm.ram.take_pending_flushes()   # the mappings made while loading: covered above
+        if self.script:
+            await self.script.at_start(self.unit)
         while self._live():
             cap_left = self._cap_left()
             if cap_left is not None and cap_left <= 0:

@@ -1,0 +1,147 @@
+"""The directed scenario library (vmm_model.scenarios): every row of the H digest's
+virtual-instruction and fault-class tables, and every named topic, has a scenario; every
+scenario passes on the reference with what it expects (exit kinds and counts, world
+switches, output, every scripted VMM action fired); scripted actions are checked."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vmm_model.run import RunOptions, run_guests
+from vmm_model.scenarios import DIGEST_ROWS, SCENARIOS, run_scenario
+from vmm_model.vmm.errors import GuestInputError
+
+DIGEST = Path(__file__).resolve().parents[2] / "shared" / "docs" / "h-extension.md"
+DIGEST_FALLBACK = Path("/work/shared/docs/h-extension.md")
+
+
+def digest_text() -> str:
+    path = DIGEST if DIGEST.exists() else DIGEST_FALLBACK
+    return path.read_text()
+
+
+def table_rows(text: str, start: str, stop: str) -> list[str]:
+    """The data rows of the first Markdown table between ``start`` and ``stop``."""
+    section = text[text.index(start):text.index(stop, text.index(start))]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [row for row in rows[2:]]          # header and |---| line
+
+
+def test_every_quoted_row_is_in_the_digest():
+    text = digest_text()
+    for name, quote in DIGEST_ROWS.items():
+        assert quote in text, f"{name}: {quote!r} is not in the digest"
+
+
+@pytest.mark.parametrize("table, start, stop", [
+    ("virtual instruction", "Raises virtual-instruction (22):", "Raises illegal-instruction (2):"),
+    ("fault classes", "**Fault classes:**", "- VS-stage problems belong"),
+])
+def test_every_row_of_the_digest_tables_has_a_scenario(table, start, stop):
+    rows = table_rows(digest_text(), start, stop)
+    assert len(rows) >= 3, f"the {table} table was not found"
+    for row in rows:
+        names = [name for name, quote in DIGEST_ROWS.items() if row.startswith(quote)]
+        assert len(names) == 1, f"digest row {row!r} is quoted by {names or 'no row name'}"
+        assert any(s.digest_row.startswith(names[0] + ":") for s in SCENARIOS.values()), \
+            f"no scenario covers {names[0]}"
+
+
+def test_every_named_row_has_a_scenario_and_every_scenario_names_a_row():
+    rows = {name: [s.name for s in SCENARIOS.values() if s.digest_row.startswith(name + ":")]
+            for name in DIGEST_ROWS}
+    assert all(rows.values()), [name for name, found in rows.items() if not found]
+    assert sum(len(found) for found in rows.values()) == len(SCENARIOS)
+
+
+def test_scenario_names_are_unique_slugs():
+    assert all(re.fullmatch(r"[a-z0-9-]+", name.lower()) for name in SCENARIOS)
+    assert len(SCENARIOS) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_passes_on_the_reference(name, tmp_path):
+    scenario = SCENARIOS[name]
+    result = run_scenario(scenario, tmp_path)
+    problems = scenario.problems(result)
+    assert not problems, f"{name}: {problems}\n{result.message}"
+    assert result.instructions > 0
+
+
+def test_scenarios_are_pure_functions_of_their_definition(tmp_path):
+    scenario = SCENARIOS["irq-priority"]
+    first = [p.read_bytes() for p in scenario.build(tmp_path / "a")]
+    again = type(scenario)(**{f: getattr(scenario, f) for f in
+                              ("name", "digest_row", "description", "bodies", "base_options",
+                               "expect", "paging", "seed")})
+    assert [p.read_bytes() for p in again.build(tmp_path / "b")] == first
+    assert again.options == scenario.options
+
+
+def test_a_missing_vmm_action_makes_the_scenario_fail(tmp_path):
+    """Without the VMM's withdrawal of VSEI, the guest sees it still pending: it fails."""
+    scenario = SCENARIOS["irq-sei-to-vs"]
+    actions = [a for a in scenario.options["vmm_actions"] if a["do"] != "clear_bits"]
+    result = run_scenario(scenario, tmp_path, vmm_actions=actions)
+    assert result.status == "fail"
+
+
+def test_where_a_trap_goes_is_visible_in_the_exit_counts(tmp_path):
+    to_vs = run_scenario(SCENARIOS["deleg-breakpoint-to-vs"], tmp_path)
+    to_vmm = run_scenario(SCENARIOS["deleg-breakpoint-to-vmm"], tmp_path)
+    assert to_vs.status == to_vmm.status == "pass"
+    assert to_vs.exit_counts.get("reflected", 0) == 0 and to_vmm.exit_counts["reflected"] == 2
+
+
+@pytest.mark.parametrize("actions, message", [
+    ([{"at": "never", "do": "write"}], "'at' must be"),
+    ([{"at": "start", "do": "explode"}], "'do' must be"),
+    ([{"at": "start", "do": "write", "values": {"nonsense": 1}}], "unknown state field"),
+    ([{"at": "exit", "do": "flush", "nth": 0}], "counts from 1"),
+    ([{"at": "start", "do": "set_bits", "field": "hvip"}], "needs a state 'field'"),
+    ([{"at": "exit", "do": "remap"}], "needs an integer 'gpa'"),
+    ([{"at": "start", "vm": 3, "do": "flush"}], "only 1 VMs"),
+])
+def test_bad_vmm_actions_are_bad_input(actions, message, tmp_path):
+    elf = SCENARIOS["vi-vtvm"].build(tmp_path)[0]
+    with pytest.raises(GuestInputError, match=message):
+        run_guests([str(elf)], RunOptions(vmm_actions=actions))
+
+
+def test_remap_moves_the_page_and_poisons_the_old_frame(tmp_path):
+    from vmm_model.run import setup_guests
+    from vmm_model.vmm.guest_ram import POISON
+    elf = SCENARIOS["vi-vtvm"].build(tmp_path)[0]
+    setup = setup_guests([str(elf)], RunOptions())
+    ram = setup.vms[0].ram
+    gpa = 0x8000_0000
+    before = ram.read(gpa, 64)
+    old = ram.resident[gpa]
+    new = ram.remap(gpa)
+    assert new != old and ram.read(gpa, 64) == before
+    assert setup.memory.read(old, 4) == bytes([POISON] * 4)
+    assert gpa in ram.take_pending_flushes()
+    ram.swap_out(gpa)
+    assert ram.page_state(gpa) == "swapped" and ram.read(gpa, 64) == before
+
+
+# -- under lockstep co-simulation on Verilator: every scenario, one simulator process -----
+
+@pytest.fixture(scope="module")
+def cosim_results(tmp_path_factory):
+    from tb.cosim import run_cosim
+    work = tmp_path_factory.mktemp("scenario-cosim")
+    jobs = [{"name": name, "elfs": [str(p) for p in scenario.build(work / name)],
+             "options": scenario.options} for name, scenario in sorted(SCENARIOS.items())]
+    results = run_cosim(jobs, sim="verilator", work_dir=work / "run")
+    return {job["name"]: result for job, result in zip(jobs, results)}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_passes_under_lockstep_cosim(name, cosim_results):
+    result = cosim_results[name]
+    report = f"{name}: {result['status']}: {result['message']}\n{result.get('report', '')}"
+    assert result["status"] == "pass" and result["exit_status"] == 0, report
+    assert result["checked"] >= result["instructions"] > 0, report
