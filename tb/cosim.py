@@ -58,8 +58,11 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     await rtl.start(options.contexts)
     rtl.ram.backpressure(seed=options.seed + 1, probability=float(job.get("backpressure", 0.0)))
     lockstep = LockstepUnit(rtl, setup.memory, setup.vms, monitor=monitor)
+    from tb.coverage.job_probe import JobProbe      # functional coverage + performance numbers
+    probe = JobProbe(lockstep, job)
     result = await run_vmm(lockstep, setup.vms, options)
     lockstep.monitor.stop()
+    measured = await probe.finish(result)
     out = {"name": job.get("name", ""), "status": result.status, "message": result.message,
            "instructions": result.instructions, "checked": lockstep.sb.checked,
            "exits_checked": lockstep.sb.exits_checked,
@@ -67,6 +70,7 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
            "output": {str(k): bytes(v).decode("latin-1") for k, v in output.items()},
            "vms": [{"index": v.index, "status": v.status, "reason": v.reason} for v in result.vms],
            "details": result.details}
+    out.update(measured)
     failure = lockstep.sb.failure
     if failure is not None:
         out.update(status="mismatch", message=f"{failure.kind}: {str(failure).splitlines()[0]}",
