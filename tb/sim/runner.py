@@ -33,6 +33,11 @@ TB_SIM_DIR = Path(__file__).resolve().parent
 TOP = "vcpu_unit"
 DEFAULT_PARAMETERS = {"NUM_VCPUS": 2, "TLB_ENTRIES": 16}
 TIMESCALE = ("1ns", "1ps")
+# Code coverage (Verilator line + toggle): ``build(coverage=True)``, or this variable set to 1
+# (how ``hvcosim regress --code-coverage`` asks the simulations of its child processes).
+# Each simulation then writes ``coverage.dat`` into its test directory (tb.coverage.code reads it).
+CODE_COVERAGE_ENV = "HVCOSIM_CODE_COVERAGE"
+COVERAGE_ARGS = ["--coverage-line", "--coverage-toggle"]
 
 
 @dataclass(frozen=True)
@@ -85,14 +90,23 @@ def _without_output_split(args: list[str]) -> list[str]:
 
 def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None = None,
           waves: bool = False, sources: list[Path] | None = None,
-          extra_args: list[str] | None = None, verbose: bool = False) -> Build:
-    """Build ``top`` for ``sim`` (or reuse an up-to-date build); return where it is."""
+          extra_args: list[str] | None = None, verbose: bool = False,
+          coverage: bool | None = None) -> Build:
+    """Build ``top`` for ``sim`` (or reuse an up-to-date build); return where it is.
+
+    ``coverage``: a Verilator line + toggle coverage build (default: ``$HVCOSIM_CODE_COVERAGE``);
+    ignored for Icarus, which has no code coverage.
+    """
     if sim not in SIMULATORS:
         raise ValueError(f"unknown simulator {sim!r}: choose one of {', '.join(SIMULATORS)}")
     setup_env(sim)
+    if coverage is None:
+        coverage = os.environ.get(CODE_COVERAGE_ENV, "") not in ("", "0")
     params = dict(DEFAULT_PARAMETERS if (parameters is None and top == TOP) else (parameters or {}))
     srcs = [Path(s) for s in (sources if sources is not None else rtl_sources())]
     args = _build_args(sim) + _without_output_split(list(extra_args or []))
+    if coverage and sim == "verilator":
+        args += COVERAGE_ARGS
     digest = _digest(sim, top, srcs, params, waves, args)
     build_dir = BUILD_DIR / f"{sim}-{top}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)
