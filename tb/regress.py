@@ -1,4 +1,4 @@
-"""hvcosim regress: build the guest suite and run every guest, in parallel.
+"""hvcosim regress: the guest suite and generated seeds, in parallel, with coverage and reports.
 
 Each guest of ``tests/guests/`` runs in a process of its own, with the options
 of its header, and is judged against its header's expectations (exit status,
@@ -15,6 +15,14 @@ Everything a program reads goes under ``--out`` (default ``out/run``)::
     logs/<guest>.log           its full stdout and stderr
     signatures/<guest>.sig     for guests that declare a signature
     junit.xml, summary.json    the whole run, for CI and scripts
+    coverage/seeds/<job>.ucisdb  each job's functional coverage (UCIS SQLite; .json beside it)
+    coverage/code/<job>.dat      each job's Verilator coverage.dat (--code-coverage)
+    coverage/merged.ucisdb, coverage.json, coverage.txt, code.info, code-html/   merged
+    index.html, coverage.html, perf.html, summary.txt   the reports people read (tb/reports)
+
+``--seeds N`` adds N generated programs (``hvcosim gen --seed S``, S from ``--seed-base``)
+to the guests, each run with the options its seed chose.  A crashed or hung simulator
+(``--timeout``: its whole process group is killed) is that job's failure; the others go on.
 
 ``--resume`` keeps every recorded result whose command and ELF contents are
 unchanged and runs only the rest, so an interrupted regression picks up where it
@@ -30,6 +38,8 @@ import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,8 +49,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tb.sim.runner import CODE_COVERAGE_ENV
+
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 4
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
+FAULT_ENV = "HVCOSIM_REGRESS_FAULT"   # "<job>:crash" or "<job>:hang": tests of the regress machinery
 SIMS = ("verilator", "icarus", "reference")    # the first is the default
 DEFAULT_TIMEOUT = 600.0
 OUTPUT_TAIL = 2000           # characters of stdout/stderr kept in a result and in JUnit
@@ -67,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "globs (default: all)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"wall-clock limit per guest (default {DEFAULT_TIMEOUT:.0f})")
+    parser.add_argument("--seeds", type=int, default=0, metavar="N",
+                        help="also run N generated programs (hvcosim gen), seeds from --seed-base")
+    parser.add_argument("--seed-base", type=int, default=1, metavar="S",
+                        help="first generator seed (default 1)")
+    parser.add_argument("--code-coverage", action="store_true",
+                        help="Verilator line and toggle coverage, merged and rendered with genhtml")
 
 
 # ------------------------------------------------------------------------------ jobs
@@ -82,10 +101,15 @@ class Job:
     signature_file: str | None = None
     expected_signature: list[int] | None = None
     covers: str = ""
+    gen_seed: int | None = None           # a generated program: the seed that wrote its ELF
 
     @property
     def reproduce(self) -> str:
-        return shlex.join(["hvcosim", *self.argv])
+        run = shlex.join(["hvcosim", *self.argv])
+        if self.gen_seed is None:
+            return run
+        elf = next(a for a in self.argv if a.endswith(".elf"))
+        return f"{shlex.join(['hvcosim', 'gen', '--seed', str(self.gen_seed), '-o', elf])} && {run}"
 
 
 @dataclass
@@ -103,6 +127,9 @@ class Result:
     stdout_tail: str = ""
     stderr_tail: str = ""
     covers: str = ""
+    perf: dict | None = None              # the simulator's performance numbers (tb.coverage.job_probe)
+    coverage_file: str | None = None      # this job's functional coverage (UCIS), when measured
+    code_coverage_file: str | None = None
     format: int = RESULT_FORMAT
     finished_at: float = field(default_factory=time.time)
 
@@ -140,14 +167,44 @@ def guest_jobs(specs, elfs: dict[str, Path], out: Path, sim: str) -> list[Job]:
     return jobs
 
 
+def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
+    """``count`` generated programs (seeds ``base``...): ELFs written now, run like guests."""
+    from vmm_model.gen import Knobs, generate
+    from vmm_model.gen.program import write
+    jobs = []
+    for seed in range(base, base + count):
+        name = f"gen-{seed}"
+        elf = out / "elf" / f"{name}.elf"
+        elf.parent.mkdir(parents=True, exist_ok=True)
+        program = generate(seed, Knobs())
+        write(program, elf)
+        argv = ["run", str(elf), *program.vmm_args]
+        if sim != "reference":
+            argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / name), *argv[1:]]
+        jobs.append(Job(name=name, argv=argv, elf_digest=_digest([elf]), expected_exit=EXIT_PASS,
+                        stdout_contains=[], covers=f"generated program, seed {seed}", gen_seed=seed))
+    return jobs
+
+
+def scenario_jobs(out: Path, sim: str) -> list[Job]:
+    """Directed scenarios (``vmm_model.scenarios``) as jobs.  Extension point: scenarios carry
+    scripted VMM actions that ``hvcosim cosim`` has no options for yet, so none run here."""
+    return []
+
+
 # The child process: `hvcosim` (tb.cli.main) behind the imports it needs, timed, so that the
 # time and instructions/s of a guest measure the run and not Python's start-up.  The time
 # goes to stderr on a marker line that run_job removes again.
 _TIMING_MARKER = "hvcosim-regress-run-seconds:"
 _CHILD = f"""
-import sys, time
+import os, signal, sys, time
 from tb import cli
 import vmm_model.run, vmm_model.hart
+fault = os.environ.get("{FAULT_ENV}", "")
+if fault and fault.rsplit(":", 1)[0] == os.environ.get("HVCOSIM_REGRESS_JOB"):
+    if fault.endswith(":crash"):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    time.sleep(1e6)
 start = time.perf_counter()
 status = cli.main(sys.argv[1:])
 sys.stdout.flush()
@@ -200,7 +257,14 @@ def _instructions(stderr: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def run_job(job: Job, out: Path, timeout: float) -> Result:
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_job(job: Job, out: Path, timeout: float, code_coverage: bool = False) -> Result:
     """Run one guest in its own process; the log and the result file are written here."""
     if job.signature_file:
         signature = Path(job.signature_file)
@@ -208,17 +272,26 @@ def run_job(job: Job, out: Path, timeout: float) -> Result:
         signature.unlink(missing_ok=True)                   # never judge a stale signature
     start = time.perf_counter()
     run_seconds = None
+    env = {**os.environ, "HVCOSIM_REGRESS_JOB": job.name}
+    if code_coverage:
+        env[CODE_COVERAGE_ENV] = "1"
+    # A session of its own: on a timeout the simulator and everything it started die together.
+    proc = subprocess.Popen([*_hvcosim_command(), *job.argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            errors="replace", env=env, start_new_session=True)
     try:
-        proc = subprocess.run([*_hvcosim_command(), *job.argv], capture_output=True, text=True,
-                              errors="replace", stdin=subprocess.DEVNULL, timeout=timeout)
-        exit_status, stdout = proc.returncode, proc.stdout
-        stderr, run_seconds = _split_timing(proc.stderr)
-        status, reason = _judge(job, exit_status, stdout)
-    except subprocess.TimeoutExpired as exc:
+        stdout, raw_stderr = proc.communicate(timeout=timeout)
+        exit_status = proc.returncode
+        stderr, run_seconds = _split_timing(raw_stderr)
+        if exit_status < 0:
+            status, reason = "error", f"crashed (signal {-exit_status})"
+        else:
+            status, reason = _judge(job, exit_status, stdout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        stdout, stderr = (_text(s) for s in proc.communicate())
         exit_status = None
-        stdout = _text(exc.stdout)
-        stderr = _text(exc.stderr)
-        status, reason = "error", f"no result after {timeout:.0f} s (--timeout)"
+        status, reason = "error", f"no result after {timeout:.0f} s (--timeout): killed"
     wall_seconds = time.perf_counter() - start
     seconds = wall_seconds if run_seconds is None else run_seconds
     _write_atomic(out / "logs" / f"{job.name}.log",
@@ -229,8 +302,42 @@ def run_job(job: Job, out: Path, timeout: float) -> Result:
                     seconds=round(seconds, 4), wall_seconds=round(wall_seconds, 4),
                     stdout_tail=stdout[-OUTPUT_TAIL:],
                     stderr_tail=stderr[-OUTPUT_TAIL:], covers=job.covers)
+    _collect_measurements(job, out, result)
     _write_atomic(out / "results" / f"{job.name}.json", json.dumps(asdict(result), indent=2))
     return result
+
+
+def _cosim_dir(job: Job) -> Path | None:
+    if job.argv[0] != "cosim":
+        return None
+    return Path(job.argv[job.argv.index("--out") + 1])
+
+
+def _collect_measurements(job: Job, out: Path, result: Result) -> None:
+    """Keep what the simulation measured (coverage, performance) beside the job's result,
+    before the result is written: a resumed run finds them there."""
+    cosim = _cosim_dir(job)
+    if cosim is None:
+        return
+    try:
+        measured = json.loads((cosim / "result-0.json").read_text())
+    except (OSError, ValueError):
+        return
+    result.perf = measured.get("perf")
+    hits = measured.get("coverage")
+    if hits:
+        from tb.coverage import ucis_db
+        seeds = out / "coverage" / "seeds"
+        _write_atomic(seeds / f"{job.name}.json", json.dumps(hits))
+        ucis_db.write(seeds / f"{job.name}.ucisdb", hits, test_name=job.name)
+        result.coverage_file = str(seeds / f"{job.name}.ucisdb")
+    dat = cosim / "sim" / "coverage.dat"
+    if dat.exists():
+        target = out / "coverage" / "code" / f"{job.name}.dat"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dat, target.with_suffix(".tmp"))
+        os.replace(target.with_suffix(".tmp"), target)
+        result.code_coverage_file = str(target)
 
 
 def _text(data) -> str:
@@ -331,6 +438,51 @@ def format_table(results: list[Result], summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_coverage_line(summary: dict) -> str:
+    func = summary.get("functional_coverage") or {}
+    code = summary.get("code_coverage") or {}
+    parts = []
+    if func:
+        parts.append(f"functional coverage {func['percent']:.1f}% ({func['hit']}/{func['goal']} bins)")
+    if code:
+        parts.append(f"RTL line {code['line_percent']:.1f}%, toggle {code['toggle_percent']:.1f}%")
+    return "coverage: " + ("; ".join(parts) if parts else "not measured")
+
+
+class Progress:
+    """A progress bar on a terminal; one plain line per finished job otherwise (logs, CI)."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.count, self.failed = total, 0, 0
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def done(self, result: Result) -> None:
+        self.count += 1
+        self.failed += result.status != "pass"
+        instr = "-" if result.instructions is None else f"{result.instructions:,}"
+        line = (f"[{self.count:>3}/{self.total}] {result.status:<5} {result.name} "
+                f"({instr} instructions, {result.seconds:.2f} s)"
+                + (f": {result.reason}" if result.reason else ""))
+        if not self.tty:
+            print(line, file=self.stream, flush=True)
+            return
+        if result.status != "pass":               # failures stay on screen above the bar
+            print("\r\033[K" + line, file=self.stream)
+        width = 30
+        filled = width * self.count // max(self.total, 1)
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / self.count * (self.total - self.count)
+        print(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {self.count}/{self.total} "
+              f"{self.failed} failed  {elapsed:.0f} s elapsed, ~{eta:.0f} s left  {result.name}",
+              end="", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.tty and self.total:
+            print(file=self.stream)
+
+
 # ------------------------------------------------------------------------------ main
 
 def _select(specs, patterns: str):
@@ -363,16 +515,24 @@ def main(args: argparse.Namespace) -> int:
         print("hvcosim regress: error: --rerun-failed only makes sense with --resume",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.seeds < 0:
+        print(f"hvcosim regress: error: --seeds must be 0 or more, got {args.seeds}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.code_coverage and args.sim != "verilator":
+        print("hvcosim regress: error: --code-coverage needs --sim verilator", file=sys.stderr)
+        return EXIT_USAGE
     out = Path(args.out)
     try:
         specs = discover()
         selected = _select(specs, args.guests)
-        if not selected:
+        if not selected and not args.seeds:
             print(f"hvcosim regress: error: no guest matches {args.guests!r}", file=sys.stderr)
             return EXIT_USAGE
         needed = {s.name for s in selected} | {c for s in selected for c in s.companions}
-        print(f"building {len(needed)} guests into {out / 'elf'} ...", flush=True)
-        elfs = build_all(out / "elf", [s for s in specs if s.name in needed])
+        elfs = {}
+        if needed:
+            print(f"building {len(needed)} guests into {out / 'elf'} ...", flush=True)
+            elfs = build_all(out / "elf", [s for s in specs if s.name in needed])
     except (ToolchainError, GuestSpecError, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"hvcosim regress: error: the guest suite does not build: {first_line}",
@@ -380,6 +540,8 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
 
     jobs = guest_jobs(selected, elfs, out, args.sim)
+    jobs += seed_jobs(args.seeds, args.seed_base, out, args.sim)
+    jobs += scenario_jobs(out, args.sim)
     results: dict[str, Result] = {}
     results_dir = out / "results"
     if args.resume:
@@ -396,16 +558,16 @@ def main(args: argparse.Namespace) -> int:
 
     todo = [job for job in jobs if job.name not in results]
     start = time.perf_counter()
+    progress = Progress(len(todo))
     try:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(run_job, job, out, args.timeout): job for job in todo}
-            for done, future in enumerate(as_completed(futures), 1):
+            futures = {pool.submit(run_job, job, out, args.timeout, args.code_coverage): job
+                       for job in todo}
+            for future in as_completed(futures):
                 result = future.result()
                 results[result.name] = result
-                instr = "-" if result.instructions is None else f"{result.instructions:,}"
-                print(f"[{done:>3}/{len(todo)}] {result.status:<5} {result.name} "
-                      f"({instr} instructions, {result.seconds:.2f} s)"
-                      + (f": {result.reason}" if result.reason else ""), flush=True)
+                progress.done(result)
+        progress.close()
     except KeyboardInterrupt:
         print("hvcosim regress: interrupted; finished results are kept (rerun with --resume)",
               file=sys.stderr)
@@ -416,9 +578,15 @@ def main(args: argparse.Namespace) -> int:
     summary = summarize(ordered, wall, args.jobs)
     summary["out"] = str(out)
     summary["sim"] = args.sim
+    summary["seeds"] = args.seeds
+    from tb.reports import coverage_outputs, write_reports
+    summary.update(coverage_outputs(out, ordered, code_coverage=args.code_coverage))
     write_junit(out / "junit.xml", ordered, args.sim)
     _write_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    pages = write_reports(out, summary, ordered)
     print()
     print(format_table(ordered, summary))
-    print(f"reports: {out / 'summary.json'}, {out / 'junit.xml'}, logs in {out / 'logs'}")
+    print(format_coverage_line(summary))
+    print(f"reports: {pages['index']} (coverage {pages['coverage']}, performance {pages['perf']}); "
+          f"{out / 'summary.json'}, {out / 'junit.xml'}, logs in {out / 'logs'}")
     return EXIT_PASS if summary["passed"] == summary["guests"] else EXIT_FAIL

@@ -1,6 +1,8 @@
 """Per-seed functional coverage as UCIS databases (pyucis's SQLite backend), merged across seeds.
 
-DESIGN §7: merging UCIS XML into XML failed with pyucis; SQLite databases merge.
+DESIGN §7: merging UCIS XML into XML failed with pyucis; the SQLite backend reads and
+writes reliably, so each seed is a SQLite UCIS database and the merge adds the counts
+read from them (:func:`merge_files`).
 Layout of a database: one design unit and one instance ``hvcosim``; one covergroup
 per plan group, one coverpoint per plan coverpoint (crosses too, bins named
 ``a/b/c``), one bin per plan bin with its hit count; one history node (the test:
@@ -10,7 +12,6 @@ import UCIS) sees the same numbers the HTML report shows.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -67,22 +68,16 @@ def read(path: Path | str) -> Hits:
     return hits
 
 
-def merge_files(paths: list[Path], out: Path | str) -> None:
-    """Merge seed databases into ``out`` with pyucis's own merger (counts add up)."""
-    out = Path(out)
+def merge_files(paths: list[Path], out: Path | str) -> Hits:
+    """Merge seed databases into the UCIS database ``out``; return the merged hits.
+
+    Each database is read back through the UCIS API and the counts are added here:
+    pyucis 0.1.5's ``SqliteUCIS.merge`` was tried first and lost bins that the first
+    database did not hold (and mis-added counts), so it is not used.
+    """
+    from .collector import merge
     if not paths:
         raise ValueError("nothing to merge")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    shutil.copyfile(paths[0], tmp)
-    target = _ucis()(tmp)
-    try:
-        for path in paths[1:]:
-            source = _ucis()(str(path))
-            try:
-                target.merge(source)
-            finally:
-                source.close()
-    finally:
-        target.close()
-    os.replace(tmp, out)
+    hits = merge(*(read(p) for p in paths))
+    write(out, hits, test_name="merged")
+    return hits
