@@ -20,7 +20,18 @@
   VM (``Vm.owns_host_address``); anything else is a security violation.
 
 The first failure stops the run: :class:`Mismatch` carries a report (field,
-expected vs actual, pc, disassembly, the last retirements of both sides).
+expected vs actual, pc, disassembly, the last retirements of both sides, the
+register files of both sides, the VMM events before it) that
+``tb.mismatch_report`` writes out.  Continue-and-count (``Scoreboard(continue_on_mismatch=True)``):
+the first mismatch is kept, the shadow is re-synchronised to the RTL after each
+one (see :meth:`Scoreboard.resync_retirement`; a whole context's state at its
+next exit, read through the register map) and the run goes on until
+``max_mismatches`` have been counted.
+
+The register files in a report are reconstructed from the trace: the shadow's
+registers before the divergent retirement (both sides had matched up to there)
+with the RTL's own register write of that retirement applied, against the
+shadow's after it.
 """
 from __future__ import annotations
 
@@ -38,7 +49,18 @@ from vmm_model.hart import SoftwareUnit
 from vmm_model.isa.disasm import disasm
 
 HISTORY = 32
+EVENTS = 64                           # VMM events kept for the report
+DEFAULT_MAX_MISMATCHES = 100
 ASYNC_STATE = ("cycle", "cycleh")     # state fields the reference cannot predict
+
+
+def sim_time_ns() -> int | None:
+    """The simulation time (ns), or None outside a simulator (unit tests)."""
+    try:
+        from cocotb.utils import get_sim_time
+        return int(get_sim_time(unit="ns"))
+    except Exception:
+        return None
 
 
 class Mismatch(Exception):
@@ -80,8 +102,24 @@ class Scoreboard:
     # (coverage, statistics): subscribers of the checked stream.
     on_checked: list = field(default_factory=list)
     on_exit: list = field(default_factory=list)
+    # Continue-and-count: after a mismatch the shadow follows the RTL and the run goes on.
+    continue_on_mismatch: bool = False
+    max_mismatches: int = DEFAULT_MAX_MISMATCHES
+    mismatches: int = 0                   # counted (1 at most when stopping at the first)
+    stopped: bool = False                 # the run must stop (first mismatch, or max reached)
+    mismatch_kinds: collections.Counter = field(default_factory=collections.Counter)
+    # The VMM's actions (LockstepUnit.log_event), the last EVENTS of them.
+    events: collections.deque = field(default_factory=lambda: collections.deque(maxlen=EVENTS))
+    # Host memory resynchronisation (continue mode): copy [addr, addr+len) from the RTL's memory
+    # into the shadow's; set by LockstepUnit.
+    copy_rtl_memory: object = None
+    _x_before: list = field(default_factory=list)   # shadow registers before the last step
 
     def fail(self, kind: str, message: str, **data) -> Mismatch:
+        """Record a mismatch: the first one becomes ``failure`` (with the report); every one
+        counts.  Stops the run unless continuing and under ``max_mismatches``."""
+        self.mismatches += 1
+        self.mismatch_kinds[kind] += 1
         if self.failure is None:
             lines = [message, f"last {len(self.history)} retirements (RTL | reference):"]
             for rtl, ref in self.history:
@@ -90,13 +128,48 @@ class Scoreboard:
             data["history"] = [{"rtl": r.as_dict() if r else None, "ref": s.as_dict() if s else None}
                                for r, s in self.history]
             data["instructions_checked"] = self.checked
+            data["time_ns"] = sim_time_ns()
+            data["events"] = list(self.events)
+            data.setdefault("registers", None)
             self.failure = Mismatch(kind, "\n".join(lines), data)
+        if not self.continue_on_mismatch or self.mismatches >= self.max_mismatches:
+            self.stopped = True
             self.event.set()
         return self.failure
 
+    def registers(self, shadow, rtl: RetireRecord | None, ref: RetireRecord | None) -> dict:
+        """Both register files at a divergent retirement, reconstructed from the trace."""
+        before = self._x_before or list(shadow.x)
+        rtl_x = list(before)
+        if rtl is not None and rtl.rd_addr and not rtl.trap:
+            rtl_x[rtl.rd_addr] = rtl.rd_wdata
+        ref_x = list(shadow.x) if ref is not None else list(before)
+        return {"ctx": shadow.ctx_id, "source": "reconstructed from the trace (the registers before the "
+                "divergent retirement, where both sides agreed, plus each side's register write)",
+                "rtl": rtl_x, "ref": ref_x, "differ": [i for i in range(32) if rtl_x[i] != ref_x[i]]}
+
+    def resync_retirement(self, shadow, rtl: RetireRecord, ref: RetireRecord | None) -> None:
+        """Continue mode: make the shadow follow the RTL's divergent retirement (its pc,
+        rd value, VS trap entry and stored bytes); the rest of the context's state is
+        copied from the RTL at the next exit (``LockstepContext.run``)."""
+        shadow.last_exit = None
+        shadow._exit = None
+        if self._x_before:
+            shadow.x[:] = self._x_before       # undo the reference's own register write
+        if rtl.trap and not rtl.ext_exit:      # the RTL entered the VS trap handler
+            shadow._enter_vs(rtl.ext_cause & 0x1F, rtl.ext_tval, rtl.pc_rdata, False)
+        elif rtl.rd_addr:
+            shadow.x[rtl.rd_addr] = rtl.rd_wdata
+        shadow.pc = rtl.pc_wdata
+        if self.copy_rtl_memory is not None:
+            for rec in (rtl, ref):
+                if rec is not None and rec.mem_wmask:
+                    self.copy_rtl_memory(rec.ext_mem_paddr & ~3, 4)
+        shadow.resync_pending = True
+
     # -- retirements ----------------------------------------------------------------
     def retire(self, rtl: RetireRecord) -> None:
-        if self.failure is not None:
+        if self.stopped:
             return
         shadow = self.active
         if shadow is None:
@@ -105,15 +178,21 @@ class Scoreboard:
             return
         if shadow.last_exit is not None:
             self.history.append((rtl, None))
+            self._x_before = []
             self.fail("mismatch", f"RTL retired pc {rtl.pc_rdata:#010x} after the reference exited "
-                      f"(scause {shadow.last_exit.scause:#x})", field="valid", pc=rtl.pc_rdata)
+                      f"(scause {shadow.last_exit.scause:#x})", field="valid", pc=rtl.pc_rdata,
+                      actual_record=rtl.as_dict(), registers=self.registers(shadow, rtl, None))
+            self.resync_retirement(shadow, rtl, None)
             return
+        self._x_before = list(shadow.x)
         ref = shadow.step()
         if isinstance(ref, ExitRecord):
             self.history.append((rtl, None))
             self.fail("mismatch", f"reference exits (scause {ref.scause:#x} sepc {ref.sepc:#010x}) but the "
                       f"RTL retired pc {rtl.pc_rdata:#010x}: {disasm(rtl.insn, rtl.pc_rdata)}",
-                      field="exit", pc=rtl.pc_rdata, expected=_exit_dict(ref), actual=rtl.as_dict())
+                      field="exit", pc=rtl.pc_rdata, expected=_exit_dict(ref), actual=rtl.as_dict(),
+                      actual_record=rtl.as_dict(), registers=self.registers(shadow, rtl, None))
+            self.resync_retirement(shadow, rtl, None)
             return
         insn = ref.insn
         if reads_cycle(insn) and not ref.trap and ref.rd_addr and rtl.rd_addr == ref.rd_addr:
@@ -122,7 +201,10 @@ class Scoreboard:
             if csr == 0xC00 and last is not None and rtl.rd_wdata < last and last - rtl.rd_wdata < 1 << 31:
                 self.history.append((rtl, ref))
                 self.fail("mismatch", f"cycle read went backwards: {rtl.rd_wdata:#x} after {last:#x}",
-                          field="rd_wdata", pc=rtl.pc_rdata, expected=last, actual=rtl.rd_wdata)
+                          field="rd_wdata", pc=rtl.pc_rdata, expected=last, actual=rtl.rd_wdata,
+                          expected_record=ref.as_dict(), actual_record=rtl.as_dict())
+                self.last_cycle[(shadow.ctx_id, csr)] = rtl.rd_wdata
+                shadow.x[ref.rd_addr] = rtl.rd_wdata
                 return
             self.last_cycle[(shadow.ctx_id, csr)] = rtl.rd_wdata
             shadow.x[ref.rd_addr] = rtl.rd_wdata
@@ -136,7 +218,10 @@ class Scoreboard:
             for n in bad:
                 lines.append(f"  {n}: expected {getattr(ref, n):#x}, RTL {getattr(rtl, n):#x}")
             self.fail("mismatch", "\n".join(lines), field=name, pc=ref.pc_rdata, expected=exp, actual=act,
-                      fields=bad, disasm=disasm(ref.insn, ref.pc_rdata), ctx=rtl.ext_ctx)
+                      fields=bad, disasm=disasm(ref.insn, ref.pc_rdata), ctx=rtl.ext_ctx,
+                      expected_record=ref.as_dict(), actual_record=rtl.as_dict(),
+                      registers=self.registers(shadow, rtl, ref))
+            self.resync_retirement(shadow, rtl, ref)
             return
         self.checked += 1
         self.trace_hash.add(rtl)
@@ -145,16 +230,20 @@ class Scoreboard:
 
     # -- exits ----------------------------------------------------------------------
     def exit(self, shadow, rtl_exit: ExitRecord) -> None:
-        if self.failure is not None:
+        if self.stopped:
             return
         ref = shadow.last_exit
+        if ref is None and getattr(shadow, "resync_pending", False):
+            return      # continue mode: the shadow follows the RTL; its state is copied at this exit
         if ref is None:
             step = shadow.step()
             if not isinstance(step, ExitRecord):
                 self.history.append((None, step))
                 self.fail("mismatch", f"RTL exited (scause {rtl_exit.scause:#x} sepc {rtl_exit.sepc:#010x}) but "
                           f"the reference retires pc {step.pc_rdata:#010x}: {disasm(step.insn, step.pc_rdata)}",
-                          field="exit", pc=step.pc_rdata, expected=step.as_dict(), actual=_exit_dict(rtl_exit))
+                          field="exit", pc=step.pc_rdata, expected=step.as_dict(), actual=_exit_dict(rtl_exit),
+                          expected_record=step.as_dict())
+                shadow.resync_pending = True
                 return
             ref = step
         bad = ref.diff(rtl_exit)
@@ -164,6 +253,7 @@ class Scoreboard:
                 lines.append(f"  {n}: expected {getattr(ref, n):#x}, RTL {getattr(rtl_exit, n):#x}")
             self.fail("mismatch", "\n".join(lines), field=f"exit.{bad[0]}", pc=ref.sepc,
                       expected=_exit_dict(ref), actual=_exit_dict(rtl_exit), fields=bad)
+            shadow.resync_pending = True
             return
         self.exits_checked += 1
         for observer in self.on_exit:
@@ -264,13 +354,17 @@ class LockstepContext(Context):
         expected = self.shadow.get_state(names)
         bad = [n for n in names if n not in ASYNC_STATE and values[n] != expected[n]]
         if bad:
-            raise self.unit.sb.fail(
+            self.unit.sb.fail(
                 "mismatch", f"state of ctx {self.ctx_id} read by the VMM differs: " + ", ".join(
                     f"{n} expected {expected[n]:#x} RTL {values[n]:#x}" for n in bad),
-                field=f"state.{bad[0]}", pc=expected.get("pc"), expected=expected[bad[0]], actual=values[bad[0]])
+                field=f"state.{bad[0]}", pc=expected.get("pc"), expected=expected[bad[0]], actual=values[bad[0]],
+                fields=bad)
+            self.unit.check()
+            self.shadow.set_state({n: values[n] for n in bad})     # continue: follow the RTL
         return values
 
     async def write_state(self, values: dict[str, int]) -> None:
+        self.unit.log_event("write_state", ctx=self.ctx_id, **_describe_write(values))
         await self.rtl.write_state(values)
         self.shadow.set_state(values)
 
@@ -279,6 +373,8 @@ class LockstepContext(Context):
         unit.check()
         shadow = self.shadow
         shadow.prepare_run(budget)
+        shadow.resync_pending = False
+        unit.log_event("run", ctx=self.ctx_id, budget=budget, pc=shadow.pc, hgatp=shadow.hgatp)
         unit.sb.active = shadow
         unit.isolation.running(shadow.hgatp)
         unit.monitor.start()
@@ -287,18 +383,56 @@ class LockstepContext(Context):
         unit.monitor.stop()
         unit.isolation.running(None)
         unit.sb.active = None
-        if unit.sb.failure is not None:
+        if unit.sb.stopped:
             if not task.done():
                 task.cancel()
             raise unit.sb.failure
         exit = task.result()
+        unit.log_event("exit", ctx=self.ctx_id, scause=exit.scause, sepc=exit.sepc, stval=exit.stval,
+                       cause=_cause_name(exit.scause))
         unit.sb.exit(shadow, exit)
         unit.check()
+        if shadow.resync_pending:
+            # Continue mode after a mismatch in this run: the whole context follows the RTL.
+            values = await self.rtl.read_state(list(SAVED_FIELDS))
+            shadow.set_state(values)
+            shadow.last_exit = exit
+            shadow.resync_pending = False
+            unit.log_event("resync", ctx=self.ctx_id, note="shadow state copied from the RTL")
         return exit
 
     async def reset(self) -> None:
+        self.unit.log_event("reset", ctx=self.ctx_id)
         await self.rtl.reset()
         self.shadow.reset_now()
+
+
+_EXCEPTIONS = {0: "insn misaligned", 1: "insn access fault", 2: "illegal insn", 3: "breakpoint",
+               4: "load misaligned", 5: "load access fault", 6: "store misaligned", 7: "store access fault",
+               8: "ecall from VU", 10: "ecall from VS", 12: "insn page fault", 13: "load page fault",
+               15: "store page fault", 20: "insn guest-page fault", 21: "load guest-page fault",
+               22: "virtual insn", 23: "store guest-page fault"}
+_INTERRUPTS = {1: "STOP", 5: "PREEMPT", 2: "VSSI", 6: "VSTI", 10: "VSEI"}
+
+
+def _cause_name(scause: int) -> str:
+    if scause >> 31:
+        return "interrupt " + _INTERRUPTS.get(scause & 0x1F, str(scause & 0x1F))
+    return _EXCEPTIONS.get(scause, f"exception {scause}")
+
+
+def _describe_write(values: dict[str, int]) -> dict:
+    """A VMM state write as an event: what kind of action it is, and the fields."""
+    names = set(values)
+    if {"pc", "hgatp"} <= names:
+        action = "load vCPU state (world switch)"
+    elif "hvip" in names:
+        action = "interrupt injection (hvip)"
+    else:
+        action = "state write"
+    shown = dict(list(values.items())[:12]) if len(values) > 12 else values
+    return {"action": action, "fields": {k: f"{v:#x}" for k, v in shown.items()},
+            "num_fields": len(values)}
 
 
 class LockstepUnit(Unit):
@@ -312,6 +446,7 @@ class LockstepUnit(Unit):
         self.shadow_memory = memory.snapshot()
         self.shadow = SoftwareUnit(self.shadow_memory, num_contexts=len(rtl.contexts))
         self.sb = Scoreboard()
+        self.sb.copy_rtl_memory = self._copy_rtl_memory
         self.own_monitor = monitor is None
         self.monitor = RvfiMonitor(rtl.dut, rtl.h.clk) if monitor is None else monitor
         self.monitor.bind(self.sb)
@@ -323,6 +458,15 @@ class LockstepUnit(Unit):
             memory.watch_page(page)
         memory.add_write_listener(self._mirror)
         self.contexts = [LockstepContext(self, r, s) for r, s in zip(rtl.contexts, self.shadow.contexts)]
+
+    def log_event(self, event: str, **data) -> None:
+        """One VMM action into the scoreboard's bounded event log (for the mismatch report)."""
+        self.sb.events.append({"time_ns": sim_time_ns(), "event": event, **data})
+
+    def _copy_rtl_memory(self, addr: int, length: int) -> None:
+        memory = self.memory
+        if memory.base <= addr and addr + length <= memory.base + memory.size:
+            self.shadow_memory.write(addr, memory.read(addr, length))
 
     def _mirror(self, addr: int, length: int) -> None:
         self.mirrored += 1
@@ -336,22 +480,26 @@ class LockstepUnit(Unit):
         self.rtl.ram.on_access = None
 
     def check(self) -> None:
-        if self.sb.failure is not None:
+        if self.sb.stopped:
             raise self.sb.failure
 
     async def get_time(self) -> int:
         value = await self.rtl.get_time()
         if value != self.shadow.time:
-            raise self.sb.fail("mismatch", f"platform time: expected {self.shadow.time}, RTL {value}",
-                               field="time", pc=None, expected=self.shadow.time, actual=value)
+            self.sb.fail("mismatch", f"platform time: expected {self.shadow.time}, RTL {value}",
+                         field="time", pc=None, expected=self.shadow.time, actual=value)
+            self.check()
+            await self.shadow.set_time(value)      # continue: follow the RTL
         return value
 
     async def set_time(self, value: int) -> None:
+        self.log_event("set_time", value=value)
         await self.rtl.set_time(value)
         await self.shadow.set_time(value)
 
     async def flush_tlb(self, kind: int, vmid: int = 0, asid: int | None = None,
                         addr: int | None = None) -> None:
+        self.log_event("flush_tlb", kind=kind, vmid=vmid, asid=asid, addr=addr)
         await self.rtl.flush_tlb(kind, vmid, asid, addr)
         await self.shadow.flush_tlb(kind, vmid, asid, addr)
 

@@ -40,8 +40,21 @@ def setup_env(sim: str) -> None:
         raise ValueError(f"unknown simulator {sim!r}: choose one of {', '.join(SIMULATORS)}")
 
 
+# Internal: a directory holding a (mutated) copy of rtl/ to build instead of rtl/.  The
+# planted-bug tests and the reproduce command of their mismatch reports set it
+# (docs/cosim.md, "Mismatch report").
+RTL_DIR_ENV = "HVCOSIM_RTL_DIR"
+
+
+def rtl_dir() -> Path:
+    """rtl/, or the directory ``$HVCOSIM_RTL_DIR`` names."""
+    override = os.environ.get(RTL_DIR_ENV)
+    return Path(override).resolve() if override else RTL_DIR
+
+
 def rtl_sources() -> list[Path]:
     """The unit's sources, packages first (both simulators need them before their users)."""
-    pkgs = [RTL_DIR / "vcpu_regmap_pkg.sv", RTL_DIR / "vcpu_pkg.sv"]
-    rest = sorted(p for p in RTL_DIR.glob("*.sv") if p not in pkgs)
+    root = rtl_dir()
+    pkgs = [root / "vcpu_regmap_pkg.sv", root / "vcpu_pkg.sv"]
+    rest = sorted(p for p in root.glob("*.sv") if p not in pkgs)
     return pkgs + rest
