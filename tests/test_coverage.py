@@ -1,0 +1,194 @@
+"""Functional coverage (plan, collector, UCIS) and Verilator code coverage (coverage.dat, lcov)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interfaces.trace import ExitRecord, RetireRecord
+from interfaces.vcpu_state import PREEMPT_CAUSE
+from tb.coverage import code, plan, ucis_db
+from tb.coverage.collector import CoverageCollector, empty_hits, merge
+from tb.coverage.score import growth, score
+from vmm_model.isa.encode import encode
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _contexts():
+    from vmm_model.hart import SoftwareUnit
+    from vmm_model.memory import HostMemory
+    return SoftwareUnit(HostMemory(1 << 16, base=0x4000_0000), num_contexts=2).contexts
+
+
+def test_plan_is_consistent_and_every_exclusion_is_argued():
+    assert plan.check_plan() == []
+    excluded = [(g.name, cp.name, b, why) for g in plan.PLAN for cp in g.coverpoints
+                for b, why in cp.excluded.items()]
+    assert excluded, "the plan argues some bins unreachable"
+    assert all(len(why) > 20 for *_, why in excluded)
+    broken = (plan.Group("g", "g", (plan.Coverpoint("cp", "s", ("a",), {"b": "why", "a": " "}),)),)
+    assert plan.check_plan(broken) == ["g.cp: excluded bin 'b' is not in the plan",
+                                       "g.cp: excluded bin 'a' has no why_unreachable"]
+
+
+def test_a_known_record_stream_hits_the_expected_bins():
+    col = CoverageCollector(_contexts())
+    add = encode("add", rd=5, rs1=5, rs2=6)
+    col.retire(RetireRecord(insn=add, mode=1, rs1_rdata=0, rs2_rdata=0xFFFF_FFFF, ext_ctx=0))
+    col.retire(RetireRecord(insn=encode("sub", rd=1, rs1=2, rs2=3), mode=0,
+                            rs1_rdata=0x8000_0000, rs2_rdata=0x8000_0000))
+    # an illegal instruction trapped in VU and delegated; a CSR read of sstatus in VS
+    col.retire(RetireRecord(insn=encode("mret"), mode=0, trap=1, ext_cause=2))
+    col.retire(RetireRecord(insn=encode("csrrs", rd=1, rs1=0, csr=0x100), mode=1))
+    col.retire(RetireRecord(insn=encode("csrrw", rd=0, rs1=1, csr=0x600), mode=1, trap=1,
+                            ext_exit=1, ext_cause=22))
+    col.retire(RetireRecord(insn=0x1050_0073, mode=1, trap=1, ext_exit=1, ext_cause=22))   # wfi
+    col.retire(RetireRecord(insn=encode("sfence.vma", rs1=3, rs2=0), mode=1))
+    ctx = col.contexts[0]
+    ctx.x[17], ctx.x[16] = 0x4442434E, 2                          # DBCN write_byte
+    col.exit(ExitRecord(ctx=0, scause=10, sepc=0x8000_0000, spvp=1))
+    col.exit(ExitRecord(ctx=0, scause=PREEMPT_CAUSE, sepc=0x8000_0004, spvp=0))
+    col.exit(ExitRecord(ctx=0, scause=23, sepc=0x8000_0008, htval=0x1000_0000 >> 2,
+                        htinst=encode("sb", rs1=1, rs2=2) & ~(31 << 15) | 3, spvp=1))
+    col.axi_access(0x4000_0000, 4, False)
+    col.vmm_counts({"sbi": 1, "mmio": 1}, {"fast": 2, "slow": 0})
+    h = col.finish()
+    assert col.records == 7
+    assert h["instructions"]["insn_x_mode"]["add/VS"] == 1
+    assert h["instructions"]["insn_x_mode"]["sub/VU"] == 1
+    corners = h["operands"]["corners"]
+    assert corners["add/rs1_zero"] == corners["add/rs2_minus1"] == corners["add/rd_is_source"] == 1
+    assert corners["add/equal"] == 0
+    assert corners["sub/rs1_min"] == corners["sub/rs2_min"] == corners["sub/equal"] == 1
+    assert h["traps"]["cause_x_mode_x_handling"]["illegal/VU/delegated"] == 1
+    assert h["traps"]["cause_x_mode_x_handling"]["virtual_insn/VS/exited"] == 2
+    csr = h["csr"]["csr_x_access_x_outcome"]
+    assert csr["sstatus/read/done"] == 1 and csr["hstatus/write/virtual"] == 1
+    assert h["wfi"]["outcome_x_mode"]["exit/VS"] == 1
+    assert h["tlb"]["guest_sfence"]["address/VS"] == 1
+    assert h["exits"]["sbi_call"]["dbcn.write_byte"] == 1
+    assert h["exits"]["cause"]["ecall_vs"] == 1 and h["exits"]["cause"]["preempt"] == 1
+    assert h["scheduling"]["preempt_x_mode"]["preempt/VU"] == 1
+    assert h["scheduling"]["switch"]["fast_context"] == 2
+    assert h["mmio"]["size_x_direction"]["byte/store"] == 1
+    assert h["axi"]["channel_x_length_x_response_x_backpressure"]["read/1_beat/okay/none"] == 1
+    assert h["exits"]["vmm_action"]["mmio"] == 1
+    s = score(h)
+    assert 0 < s["percent"] < 100 and s["excluded_but_hit"] == []
+    assert "wfi" in {g["name"] for g in s["groups"]}
+    assert "outcome_x_mode:exit/VU" in next(g for g in s["groups"] if g["name"] == "wfi")["holes"]
+
+
+def test_batched_binning_equals_binning_each_record_alone():
+    import random
+    rng = random.Random(7)
+    words = [encode(n, rd=rng.randrange(32), rs1=rng.randrange(32), rs2=rng.randrange(32))
+             for n in ("add", "mul", "divu", "xor", "sltu", "rem")]
+    words += [encode("lw", rd=3, rs1=4), encode("sw", rs1=4, rs2=3), 0x1050_0073,
+              encode("csrrs", rd=1, rs1=0, csr=0xC01)]
+    records = [RetireRecord(insn=rng.choice(words), mode=rng.randrange(2),
+                            rs1_rdata=rng.choice([0, 0xFFFF_FFFF, 0x7FFF_FFFF, 3]),
+                            rs2_rdata=rng.choice([0, 0x8000_0000, 3]), trap=int(rng.random() < 0.1),
+                            ext_cause=rng.choice([2, 4, 13, 21])) for _ in range(3000)]
+    batched = CoverageCollector()
+    for r in records:
+        batched.retire(r)
+    one_by_one = []
+    for r in records:
+        c = CoverageCollector()
+        c.retire(r)
+        one_by_one.append(c.finish())
+    assert batched.finish() == merge(empty_hits(), *one_by_one)
+
+
+def test_merge_of_two_seeds_is_the_union_and_growth_rises():
+    a, b = empty_hits(), empty_hits()
+    a["wfi"]["outcome_x_mode"]["exit/VS"] = 2
+    b["wfi"]["outcome_x_mode"]["exit/VS"] = 1
+    b["mmio"]["size_x_direction"]["word/load"] = 4
+    m = merge(a, b)
+    assert m["wfi"]["outcome_x_mode"]["exit/VS"] == 3
+    assert m["mmio"]["size_x_direction"]["word/load"] == 4
+    assert m["mmio"]["size_x_direction"]["byte/load"] == 0
+    g = growth([a, b])
+    assert 0 < g[0] < g[1]
+    assert score(m)["hit"] == 2
+
+
+def test_ucis_round_trip_and_merge(tmp_path):
+    a, b = empty_hits(), empty_hits()
+    a["exits"]["cause"]["ecall_vs"] = 5
+    b["exits"]["cause"]["ecall_vs"] = 2
+    b["tlb"]["vmm_flush"]["gvma"] = 1
+    ucis_db.write(tmp_path / "a.ucisdb", a, "seed-a")
+    ucis_db.write(tmp_path / "b.ucisdb", b, "seed-b")
+    assert ucis_db.read(tmp_path / "a.ucisdb") == a
+    merged = ucis_db.merge_files([tmp_path / "a.ucisdb", tmp_path / "b.ucisdb"], tmp_path / "m.ucisdb")
+    assert merged == merge(a, b)
+    assert ucis_db.read(tmp_path / "m.ucisdb") == merge(a, b)
+    from ucis.sqlite import SqliteUCIS       # a plain UCIS reader sees the test records too
+    db = SqliteUCIS(str(tmp_path / "a.ucisdb"))
+    try:
+        assert db.getNumTests() == 1
+    finally:
+        db.close()
+
+
+# ------------------------------------------------------------------ Verilator code coverage
+
+COVERAGE_DAT = """# SystemC::Coverage-3
+C '\x01f\x02/r/a.sv\x01l\x0210\x01t\x02line\x01page\x02v_line/a\x01o\x02block\x01S\x0210-11\x01h\x02top.a' 4
+C '\x01f\x02/r/a.sv\x01l\x0212\x01t\x02line\x01page\x02v_line/a\x01o\x02if\x01S\x0212\x01h\x02top.a' 0
+C '\x01f\x02/r/a.sv\x01l\x023\x01t\x02toggle\x01page\x02v_toggle/a\x01o\x02x[0]:0->1\x01h\x02top.a' 1
+C '\x01f\x02/r/a.sv\x01l\x023\x01t\x02toggle\x01page\x02v_toggle/a\x01o\x02x[0]:1->0\x01h\x02top.a' 0
+"""
+
+
+def test_coverage_dat_parse_merge_and_waivers(tmp_path):
+    (tmp_path / "one.dat").write_text(COVERAGE_DAT)
+    (tmp_path / "two.dat").write_text(COVERAGE_DAT.replace("' 0\n", "' 2\n", 1))
+    one, two = code.parse(tmp_path / "one.dat"), code.parse(tmp_path / "two.dat")
+    s1 = code.summarize(one)
+    assert (s1["lines"], s1["lines_hit"], s1["toggles"], s1["toggles_hit"]) == (3, 2, 2, 1)
+    merged = code.summarize(code.merge(one, two))
+    assert merged["line_percent"] == 100.0 and merged["files"]["/r/a.sv"]["missed_lines"] == []
+    (tmp_path / "waivers.txt").write_text("# comment\na.sv:12  # default arm, unreachable\n")
+    waived = code.summarize(one, code.load_waivers(tmp_path / "waivers.txt"))
+    assert waived["lines"] == 2 and waived["line_percent"] == 100.0
+    assert waived["waivers"] == [{"where": "a.sv:12-12", "reason": "default arm, unreachable"}]
+
+
+@pytest.fixture(scope="module")
+def coverage_dat(tmp_path_factory, guest_elfs):
+    """A real Verilator coverage build running one short guest under co-simulation."""
+    out = tmp_path_factory.mktemp("codecov")
+    env = {**os.environ, "HVCOSIM_CODE_COVERAGE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "tb.cli", "cosim", str(guest_elfs["rv32m"]),
+                           "--out", str(out)], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out / "sim" / "coverage.dat"
+
+
+def test_real_coverage_build_gives_line_and_toggle_coverage_genhtml_accepts(coverage_dat, tmp_path):
+    assert coverage_dat.exists()
+    points = code.parse(coverage_dat)
+    s = code.summarize(points)
+    assert any(f.endswith("rtl/vcpu_core.sv") for f in s["files"])
+    assert 30 < s["line_percent"] < 100 and 5 < s["toggle_percent"] < 100
+    twice = code.summarize(code.merge(points, points))
+    assert twice["line_percent"] == s["line_percent"]          # merging a run with itself adds nothing
+    info = tmp_path / "code.info"
+    code.write_lcov(points, info)
+    assert "SF:" in info.read_text() and "DA:" in info.read_text()
+    if shutil.which("genhtml") is None:
+        pytest.fail("genhtml (Debian lcov) is missing: run scripts/setup_system.sh")
+    index = code.genhtml(info, tmp_path / "html")
+    assert index.exists()
+    page = next((tmp_path / "html").rglob("vcpu_core.sv.gcov.html"))
+    assert "vcpu_core.sv" in page.read_text()
