@@ -1,0 +1,98 @@
+"""hvcosim regress: a killed regression loses nothing and resumes; crashed/hung jobs are failures."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tb import regress
+
+ROOT = Path(__file__).resolve().parent.parent
+GUESTS = "rv32i_alu,rv32i_control,rv32i_memory,rv32m,sbi_calls,signature,traps_delegated,uart_hello"
+
+
+def _regress(out: Path, *extra: str, env=None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tb.cli", "regress", "--sim", "reference",
+                             "--out", str(out), "--jobs", "1", "--guests", GUESTS, *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, start_new_session=True, **kwargs)
+
+
+def test_killed_regression_keeps_finished_results_and_resume_runs_only_the_rest(tmp_path, guest_elfs):
+    out = tmp_path / "run"
+    proc = _regress(out)
+    results = out / "results"
+    deadline = time.monotonic() + 300
+    while len(list(results.glob("*.json"))) < 3:
+        assert proc.poll() is None, "the regression ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)          # the whole regression, workers included
+    proc.wait()
+    kept = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in results.glob("*.json")}
+    assert 3 <= len(kept) < len(GUESTS.split(","))
+    for name in kept:                            # every kept file is a whole result
+        assert json.loads((results / name).read_text())["status"] == "pass"
+
+    rerun = _regress(out, "--resume")
+    stdout, stderr = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, stdout + stderr
+    assert f"resuming: {len(kept)} results kept, {len(GUESTS.split(',')) - len(kept)} to run" in stdout
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in results.glob("*.json")}
+    assert set(after) == {f"{g}.json" for g in GUESTS.split(",")}
+    for name, before in kept.items():
+        assert after[name] == before, f"{name} was run again"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["passed"] == summary["guests"] == len(GUESTS.split(","))
+
+
+def test_crashed_and_hung_simulators_are_those_jobs_failures_the_rest_pass(tmp_path, guest_elfs):
+    out = tmp_path / "run"
+    proc = _regress(out, "--jobs", "2", "--timeout", "20",
+                    env={regress.FAULT_ENV: "rv32m:crash"})
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 1, stdout + stderr
+    res = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
+    assert res["rv32m"]["status"] == "error" and "crashed (signal 11)" in res["rv32m"]["reason"]
+    assert all(r["status"] == "pass" for name, r in res.items() if name != "rv32m")
+    assert "FAILED rv32m: crashed" in stdout and "reproduce: hvcosim run" in stdout
+
+    hung = tmp_path / "hung"
+    start = time.monotonic()
+    proc = _regress(hung, "--jobs", "2", "--timeout", "3", "--guests", "rv32m,uart_hello,sbi_calls",
+                    env={regress.FAULT_ENV: "uart_hello:hang"})
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 1
+    assert time.monotonic() - start < 120                 # the hung job did not hold the run up
+    res = {p.stem: json.loads(p.read_text()) for p in (hung / "results").glob("*.json")}
+    assert res["uart_hello"]["status"] == "error" and "killed" in res["uart_hello"]["reason"]
+    assert res["rv32m"]["status"] == res["sbi_calls"]["status"] == "pass"
+    junit = (hung / "junit.xml").read_text()
+    assert 'errors="1"' in junit and "uart_hello" in junit
+
+
+def test_progress_is_plain_lines_without_a_terminal(tmp_path):
+    import io
+    stream = io.StringIO()
+    bar = regress.Progress(2, stream=stream)
+    r = regress.Result(name="a", status="pass", reason="", command="hvcosim run a.elf", elf_digest="",
+                       exit_status=0, expected_exit=0, instructions=10, seconds=0.5)
+    bar.done(r)
+    bar.done(regress.Result(**{**r.__dict__, "name": "b", "status": "fail", "reason": "exit 1"}))
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[  1/2] pass  a") and lines[1].startswith("[  2/2] fail  b")
+    assert "\r" not in stream.getvalue()
+
+
+def test_seed_jobs_reproduce_with_the_generator_command(tmp_path):
+    [job] = regress.seed_jobs(1, 5, tmp_path, "verilator")
+    assert job.name == "gen-5" and Path(tmp_path / "elf" / "gen-5.elf").exists()
+    assert job.reproduce.startswith(f"hvcosim gen --seed 5 -o {tmp_path}/elf/gen-5.elf && hvcosim cosim "
+                                    f"--sim verilator --out {tmp_path}/cosim/gen-5 ")
+    [again] = regress.seed_jobs(1, 5, tmp_path / "again", "verilator")
+    assert again.elf_digest == job.elf_digest               # same seed, same program
