@@ -88,6 +88,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the words from begin_signature to end_signature of the "
                              "first guest, one per line (Spike/RISCOF format)")
     parser.add_argument("--trace", metavar="FILE", help="write one line per retired instruction")
+    parser.add_argument("--vmm-actions", metavar="FILE",
+                        help="scripted VMM actions, a JSON list (docs/scenarios.md; written by "
+                             "hvcosim gen when the seed chose some)")
     parser.set_defaults(handler=cmd_run)
 
 
@@ -122,11 +125,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vmm_model.run import RunOptions, run_guests
     from vmm_model.vmm.errors import GuestInputError
 
+    from vmm_model.vmm.actions import load_actions
+
     console = ConsoleToStdout(len(args.guests))
+    try:
+        actions = load_actions(args.vmm_actions) if args.vmm_actions else []
+    except GuestInputError as exc:
+        raise UsageError(f"{PROG} run: error: --vmm-actions {exc}") from None
     options = RunOptions(vcpus=args.vcpus, mem=args.mem, mem_budget=args.mem_budget,
                          seed=args.seed, quantum=args.quantum, contexts=args.contexts,
                          max_instructions=args.max_instructions, trace_path=args.trace,
-                         signature_path=args.signature, console=console)
+                         signature_path=args.signature, console=console, vmm_actions=actions)
     try:
         result = run_guests(args.guests, options)
     except GuestInputError as exc:

@@ -195,6 +195,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-instructions", type=parse_count, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N",
                         help="retirements before the run stops with status 3")
     parser.add_argument("--signature", metavar="FILE", help="write the first guest's signature words")
+    parser.add_argument("--vmm-actions", metavar="FILE",
+                        help="scripted VMM actions, a JSON list (as hvcosim run; docs/scenarios.md)")
 
 
 def main(args) -> int:
@@ -212,6 +214,12 @@ def main(args) -> int:
                "quantum": args.quantum, "contexts": args.contexts, "max_instructions": args.max_instructions}
     if args.signature:
         options["signature_path"] = str(Path(args.signature).resolve())
+    if args.vmm_actions:
+        from vmm_model.vmm.actions import load_actions
+        try:
+            options["vmm_actions"] = load_actions(args.vmm_actions)
+        except GuestInputError as exc:
+            raise UsageError(f"{PROG} cosim: error: --vmm-actions {exc}") from None
     try:
         setup_guests(args.guests, RunOptions(**options))   # bad ELF, bad options: status 2 before simulating
     except GuestInputError as exc:

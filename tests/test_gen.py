@@ -9,7 +9,8 @@ import shutil
 import pytest
 
 from vmm_model.elf import load_elf
-from vmm_model.gen import DEFAULT_WEIGHTS, KnobError, Knobs, add_arguments, generate, main, write
+from vmm_model.gen import (DEFAULT_WEIGHTS, KnobError, Knobs, add_arguments, generate, main, run_args,
+                           write, write_actions)
 from vmm_model.gen.paging import USER_TEXT_VA
 from vmm_model.isa import decode, disasm, encode
 
@@ -174,8 +175,60 @@ def test_vcpus_knob_gives_each_hart_a_stream():
 
 
 def test_vary_vmm_knob():
-    assert set(generate(9, Knobs(vary_vmm=False)).run_options) == {"vcpus", "mem", "seed"}
-    assert "quantum" in generate(9).run_options
+    fixed = generate(9, Knobs(vary_vmm=False))
+    assert set(fixed.run_options) - {"vmm_actions"} == {"vcpus", "mem", "seed"}
+    assert fixed.axi_settings == {}
+    assert "quantum" in generate(9).run_options and generate(9).axi_settings
+
+
+def actions_of(program, do=None):
+    return [a for a in program.run_options.get("vmm_actions", []) if do is None or a["do"] == do]
+
+
+def test_vmm_events_knob_adds_page_events_the_guest_cannot_see():
+    seeds = range(20)
+    on = [generate(s, Knobs(instructions=100)) for s in seeds]
+    off = [generate(s, Knobs(instructions=100, vmm_events=False)) for s in seeds]
+    page_actions = sum(len(actions_of(p, "remap") + actions_of(p, "swap_out")) for p in on)
+    assert page_actions > 20
+    assert all(not actions_of(p, "remap") and not actions_of(p, "swap_out") for p in off)
+    assert any(a["at"] == "start" for p in on for a in actions_of(p, "swap_out"))
+    # The events are the VMM's: the guest's bytes are the same either way.
+    assert [p.text for p in on] == [p.text for p in off]
+
+
+def test_vmmirq_class_scripts_the_injections_it_expects():
+    heavy = generate(21, Knobs(instructions=600, weights={"vmmirq": 30}))
+    none = generate(21, Knobs(instructions=600, weights={"vmmirq": 0}))
+    injected = actions_of(heavy, "set_bits")
+    assert len(injected) > 5 and not actions_of(none, "set_bits")
+    assert {a["field"] for a in injected} == {"hvip"}
+    assert {a["bits"] for a in injected} == {1 << 2, 1 << 6, 1 << 10}
+    # Each injection is tied to an ecall of the program, at its pc.
+    text = dict(words(heavy))
+    assert all(text[a["pc"]] == 0x73 and a["cause"] == 10 for a in injected)
+    interrupts = {t.cause for t in heavy.expected_traps[0] if t.cause >> 31}
+    assert {0x8000_0001, 0x8000_0005, 0x8000_0009} <= interrupts
+    assert not actions_of(generate(21, Knobs(instructions=600, timers=False)), "set_bits")
+
+
+def test_vmmirq_guest_fails_without_the_vmm_injection(tmp_path):
+    """The guest really checks: the same program run without its scripted injections fails."""
+    program = generate(21, Knobs(instructions=300, weights={"vmmirq": 30}))
+    path = tmp_path / "g.elf"
+    write(program, path)
+    from vmm_model.run import RunOptions, run_guests
+    options = dict(program.run_options, vmm_actions=[])
+    assert run_guests([str(path)], RunOptions(**options)).status == "fail"
+
+
+def test_axi_settings_are_chosen_by_the_seed():
+    from vmm_model.gen import axi_settings
+    settings = [axi_settings(seed) for seed in range(40)]
+    assert settings == [axi_settings(seed) for seed in range(40)]
+    assert len({(tuple(s["latency"]), s["backpressure"]) for s in settings}) > 5
+    assert all(s["errors"] == [] and s["error_rate"] == 0.0 for s in settings)
+    assert generate(5).axi_settings == axi_settings(5)
 
 
 def test_break_knobs_change_the_program():
@@ -217,6 +270,12 @@ def test_cli_writes_the_program_and_prints_the_run_command(tmp_path, capsys):
     assert out.read_bytes() == elf_bytes(generate(11, Knobs(weights={"muldiv": 0}, vu=False)), tmp_path)
     printed = capsys.readouterr().out.strip()
     assert printed.startswith(f"hvcosim run {out} --vcpus 1 --mem {16 << 20} --seed 11")
+    actions = generate(11, Knobs(weights={"muldiv": 0}, vu=False)).run_options.get("vmm_actions")
+    assert actions      # (this seed has some) they go beside the ELF, and the command names them
+    if actions:
+        import json
+        assert printed.endswith(f"--vmm-actions {out}.vmm-actions.json")
+        assert json.loads((tmp_path / "g.elf.vmm-actions.json").read_text()) == actions
 
 
 @pytest.mark.parametrize("argv", [["--instructions", "0"], ["--vcpus", "99"], ["--check-rate", "2"]])
@@ -258,7 +317,7 @@ def run_on_reference(program, tmp_path, name="g.elf"):
     return run_guests([str(path)], RunOptions(**options))
 
 
-RUN_SEEDS = range(50)
+RUN_SEEDS = range(200)
 
 
 @pytest.mark.parametrize("seed", RUN_SEEDS)
@@ -306,13 +365,43 @@ def test_multi_vcpu_program_passes_on_the_reference(seed, tmp_path):
 
 @pytest.mark.parametrize("seed, knobs, status", [(3, Knobs(instructions=150), 0),
                                                  (4, Knobs(instructions=150, vcpus=2), 0),
-                                                 (5, Knobs(instructions=150, break_check=1), 1)])
-def test_hvcosim_run_accepts_the_printed_vmm_args(seed, knobs, status, tmp_path, capsys):
+                                                 (5, Knobs(instructions=150, break_check=1), 1),
+                                                 (21, Knobs(weights={"vmmirq": 30}), 0)])
+def test_hvcosim_run_accepts_the_printed_run_command(seed, knobs, status, tmp_path, capsys):
+    """`hvcosim gen` writes the ELF and the VMM actions; the command it prints reproduces."""
     from tb.cli import main as hvcosim
     path = tmp_path / "g.elf"
     program = generate(seed, knobs)
     write(program, path)
-    assert hvcosim(["run", str(path), *program.vmm_args]) == status, capsys.readouterr().err
+    write_actions(program, path)
+    args = run_args(program, path)
+    assert ("--vmm-actions" in args) == bool(program.run_options.get("vmm_actions"))
+    assert hvcosim(["run", str(path), *args]) == status, capsys.readouterr().err
+
+
+def test_hvcosim_run_bad_vmm_actions_file_exits_2(tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    path = tmp_path / "g.elf"
+    write(generate(3, Knobs(instructions=50)), path)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert hvcosim(["run", str(path), "--vmm-actions", str(bad)]) == 2
+    assert hvcosim(["run", str(path), "--vmm-actions", str(tmp_path / "missing.json")]) == 2
+    bad.write_text('[{"at": "start", "do": "nonsense"}]')
+    assert hvcosim(["run", str(path), "--vmm-actions", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 3 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("seed", [0, 7, 123])
+def test_a_seed_is_reproducible_from_the_seed_alone(seed, tmp_path):
+    """ELF bytes, run options (VMM actions included) and AXI settings: pure functions of the seed."""
+    import json
+    first, again = generate(seed), generate(seed)
+    assert elf_bytes(first, tmp_path, "a.elf") == elf_bytes(again, tmp_path, "b.elf")
+    assert json.dumps(first.run_options, sort_keys=True) == json.dumps(again.run_options, sort_keys=True)
+    assert first.axi_settings == again.axi_settings
+    assert first.run_options != generate(seed + 1).run_options
 
 
 @pytest.mark.parametrize("knob", ["break_check", "break_trap"])

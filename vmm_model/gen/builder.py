@@ -68,6 +68,7 @@ class Builder:
         self._recording: list[tuple[Instr, int]] | None = None
         self.class_counts: dict[str, int] = {}
         self.page_tables = None                     # paging.PageTables when paging is on
+        self.vmm_actions: list[dict] = []           # scripted VMM actions items ask for
 
     # -- emitting and executing -------------------------------------------------------
     def do(self, name: str, **fields: int) -> tuple[Instr, int]:

@@ -1,7 +1,8 @@
 """``hvcosim gen --seed S -o prog.elf [knobs]``: write one random guest program.
 
 Prints the `hvcosim run` options the seed chose for the VMM side (one line on
-stdout), so the run can be reproduced.  Exit 0 when written, 2 (one line on
+stdout), so the run can be reproduced; scripted VMM actions (interrupt
+injections, remaps) go to ``FILE.vmm-actions.json`` beside the ELF.  Exit 0 when written, 2 (one line on
 stderr) for bad options.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 
 from .knobs import DEFAULT_WEIGHTS, KnobError, Knobs
 from .listing import listing
-from .program import generate, write
+from .program import generate, run_args, write, write_actions
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -48,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="harts, each with its own stream (default 1)")
     for flag, help_text in (("vu", "VS<->VU switches"), ("timers", "Sstc timer, WFI, timer interrupt"),
                             ("paging", "VS-stage Sv32 sections with random page tables"),
-                            ("vary-vmm", "let the seed pick VMM options (quantum, contexts, swap)")):
+                            ("vary-vmm", "let the seed pick VMM options (quantum, contexts, swap)"),
+                            ("vmm-events", "let the seed swap out and remap guest pages (VMM actions)")):
         parser.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction,
                             default=getattr(defaults, flag.replace("-", "_")), help=help_text)
     parser.add_argument("--listing", metavar="FILE",
@@ -63,7 +65,7 @@ def knobs_from(args: argparse.Namespace) -> Knobs:
     return Knobs(instructions=args.instructions, weights=dict(args.weight),
                  data_pages=args.data_pages, check_rate=args.check_rate, loop_max=args.loop_max,
                  vu=args.vu, timers=args.timers, paging=args.paging, vcpus=args.vcpus,
-                 vary_vmm=args.vary_vmm,
+                 vary_vmm=args.vary_vmm, vmm_events=args.vmm_events,
                  break_check=args.break_check, break_trap=args.break_trap).validate()
 
 
@@ -76,11 +78,12 @@ def main(args: argparse.Namespace) -> int:
     program = generate(args.seed, knobs)
     try:
         write(program, args.output)
+        write_actions(program, args.output)
         if args.listing:
             with open(args.listing, "w") as file:
                 file.write(listing(program))
     except OSError as exc:
         print(f"hvcosim gen: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    print(" ".join(["hvcosim", "run", args.output, *program.vmm_args]))
+    print(" ".join(["hvcosim", "run", args.output, *run_args(program, args.output)]))
     return EXIT_OK

@@ -27,10 +27,12 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "vu": 1,           # switch to VU (SRET), run there, come back with ecall (cause 8)
     "timer": 1,        # Sstc stimecmp + WFI, then the timer interrupt taken at a known point
     "softirq": 1,      # the guest's own software interrupt (sip.SSIP), taken at a known point
+    "vmmirq": 1,       # VSSI/VSTI/VSEI the VMM injects (hvip) at a guest SBI call, or not
     "paging": 2,       # a VS-stage Sv32 section: random PTEs, page faults 12/13/15, SFENCE.VMA
 })
 # class -> the enable flag it needs
-FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "softirq": "timers", "paging": "paging"}
+FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "softirq": "timers", "vmmirq": "timers",
+                   "paging": "paging"}
 MAX_INSTRUCTIONS = 200_000
 
 
@@ -51,6 +53,9 @@ class Knobs:
     paging: bool = True              # VS-stage Sv32 sections with random page tables
     vcpus: int = 1                   # harts; each runs its own stream, hart 0 ends the run
     vary_vmm: bool = True            # the seed also picks VMM options (quantum, contexts, swap budget)
+    # The seed also picks VMM events the guest cannot notice: pages swapped out before the
+    # start, pages remapped or swapped out at chosen exits (each with its G-stage flush).
+    vmm_events: bool = True
     # Test-only: the index of one self-check / expected trap to get deliberately
     # wrong, proving that a mismatch makes the guest fail.
     break_check: int | None = None

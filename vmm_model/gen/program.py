@@ -15,6 +15,7 @@ Any failed check ends the run at once (SRST, reason 1).
 """
 from __future__ import annotations
 
+import json
 import random
 import struct
 from dataclasses import dataclass, field
@@ -22,9 +23,7 @@ from typing import Callable
 
 from vmm_model import platform
 from vmm_model.elf import PF_R, PF_W, PF_X, Segment, write_elf
-from vmm_model.vmm.guest_ram import MIN_BUDGET_PAGES
-
-from . import layout
+from . import layout, vmm_random
 from .asm import Assembler
 from .builder import A0, T0, T1, TP, Builder, ExpectedTrap
 from .knobs import Knobs
@@ -35,7 +34,6 @@ from .skeleton import (PASS_LABEL, FailRoute, STOP_LABEL, emit_check_start_state
 from .streams import emit_body
 
 ENTRY_LABEL = "_start"
-QUANTA = (10_000, 1_000, 97, 13)
 
 
 @dataclass
@@ -45,8 +43,9 @@ class GeneratedProgram:
     entry: int
     segments: list[Segment]
     symbols: dict[str, int]
-    vmm_args: list[str]                  # `hvcosim run` options this seed chose
-    run_options: dict[str, int | None]   # the same, as vmm_model.run.RunOptions fields
+    vmm_args: list[str]                  # `hvcosim run` options this seed chose (scalars)
+    run_options: dict                    # vmm_model.run.RunOptions fields (+ vmm_actions)
+    axi_settings: dict                   # the co-simulation memory agent's (job["axi"])
     expected_traps: list[list[ExpectedTrap]]   # per hart, in the order they happen
     intended_illegal: set[int] = field(default_factory=set)   # words meant to decode 'illegal'
     class_counts: dict[str, int] = field(default_factory=dict)
@@ -138,7 +137,12 @@ def generate(seed: int, knobs: Knobs | None = None,
                     # The data pages as they end: a signature the RTL run must reproduce.
                     "begin_signature": layout.DATA_BASE,
                     "end_signature": layout.DATA_BASE + len(data)})
-    run_options = _vmm_options(rng, seed, knobs)
+    run_options = vmm_random.vmm_options(rng, seed, knobs.vcpus, knobs.vary_vmm)
+    actions = [action for b in builders for action in b.vmm_actions]
+    if knobs.vmm_events:
+        actions += vmm_random.vmm_events(rng, segments)
+    if actions:
+        run_options["vmm_actions"] = actions
     counts: dict[str, int] = {}
     for b in builders:
         for name, count in b.class_counts.items():
@@ -146,6 +150,7 @@ def generate(seed: int, knobs: Knobs | None = None,
     return GeneratedProgram(
         seed=seed, knobs=knobs, entry=entry, segments=segments, symbols=symbols,
         vmm_args=_as_args(run_options), run_options=run_options,
+        axi_settings=vmm_random.axi_settings(seed) if knobs.vary_vmm else {},
         expected_traps=[b.traps for b in builders],
         intended_illegal=set().union(*(b.intended_illegal for b in builders)),
         class_counts=counts, checks=sum(b.checks for b in builders))
@@ -170,27 +175,37 @@ def _emit_hart_end(asm: Assembler, hart: int, harts: int) -> None:
     asm.jump_far(PASS_LABEL, T0)
 
 
-def _vmm_options(rng: random.Random, seed: int, knobs: Knobs) -> dict[str, int | None]:
-    """The VMM side of the scenario: scheduling, contexts, host paging pressure."""
-    # The RAM size is stated, not left to a default: programs touch the address after it.
-    options: dict[str, int | None] = {"vcpus": knobs.vcpus, "mem": platform.DEFAULT_RAM_SIZE,
-                                      "seed": seed}
-    if knobs.vary_vmm:
-        options["quantum"] = rng.choice(QUANTA)
-        options["contexts"] = rng.choice((1, 2))
-        # Now and then a resident-memory budget small enough to force swapping.
-        options["mem_budget"] = (rng.choice((MIN_BUDGET_PAGES, 12, 32)) * 4096
-                                 if rng.random() < 0.3 else None)
-    return options
-
-
 def _as_args(options: dict[str, int | None]) -> list[str]:
     args: list[str] = []
     for name, value in options.items():
-        if value is not None:
+        if value is not None and name != "vmm_actions":      # a list: --vmm-actions FILE
             args += [f"--{name.replace('_', '-')}", str(value)]
     return args
 
 
 def write(program: GeneratedProgram, path) -> None:
     write_elf(path, program.entry, program.segments, program.symbols)
+
+
+def actions_path(elf_path) -> str:
+    """Where ``write_actions`` puts the scripted VMM actions of the program at ``elf_path``."""
+    return f"{elf_path}.vmm-actions.json"
+
+
+def write_actions(program: GeneratedProgram, elf_path) -> str | None:
+    """Write the seed's scripted VMM actions next to the ELF (None when it has none)."""
+    actions = program.run_options.get("vmm_actions")
+    if not actions:
+        return None
+    path = actions_path(elf_path)
+    with open(path, "w") as file:
+        json.dump(actions, file, indent=1)
+    return path
+
+
+def run_args(program: GeneratedProgram, elf_path) -> list[str]:
+    """The complete ``hvcosim run``/``cosim`` options of the program written at ``elf_path``
+    (``vmm_args``, plus ``--vmm-actions`` when the seed scripted the VMM)."""
+    if program.run_options.get("vmm_actions"):
+        return [*program.vmm_args, "--vmm-actions", actions_path(elf_path)]
+    return list(program.vmm_args)

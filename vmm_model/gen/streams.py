@@ -577,6 +577,64 @@ def item_softirq(b: Builder) -> None:
     _check_sip(b, bits, 0)
 
 
+# The VMM's view (hvip) and the guest's (sip, vscause) of the three VS interrupts.
+VMM_IRQS = {"ssi": (1 << 2, SSIP, SOFTWARE_INTERRUPT), "sti": (1 << 6, STIP, TIMER_INTERRUPT),
+            "sei": (1 << 10, 1 << 9, 0x8000_0009)}
+
+
+def item_vmmirq(b: Builder) -> None:
+    """An interrupt the VMM injects (hvip) at an SBI call the guest makes — or, as the seed
+    chooses, does not: the guest checks sip says which, takes it right after setting SIE
+    (or not), then clears it (SSIP) or asks the VMM to withdraw it at a second SBI call
+    (VSTIP, VSEIP: read-only for the guest).  The injections are scripted VMM actions
+    (``b.vmm_actions``, run options ``vmm_actions``) tied to the ecall's pc and this hart."""
+    rng = b.rng
+    if not b.in_vs or b.in_loop or b.asm.bias:
+        return
+    # VSEIP of vCPU 0 also follows the UART line (Vm.sync_uart_irq), which another hart's
+    # UART access re-syncs: only a single-hart program may own it.
+    irq = rng.choice(("ssi", "sti", "sei") if b.knobs.vcpus == 1 else ("ssi", "sti"))
+    hvip_bit, sip_bit, cause = VMM_IRQS[irq]
+    injected = rng.random() < 0.8
+    bits = b.dest(allow_zero=False, avoid=(A0, A1, A6, A7))
+    b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+    b.li(bits, sip_bit)
+    b.do("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
+    _vmm_call(b, {"do": "set_bits", "field": "hvip", "bits": hvip_bit} if injected else None)
+    b.li(bits, sip_bit)
+    _check_sip(b, bits, sip_bit if injected else 0)
+    # (A self-check may reuse any register as scratch: ``bits`` is loaded again before each use.)
+    if injected:
+        if rng.random() < 0.7:
+            _, pc = b.do("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
+            b.expect_trap(pc + 4, cause, 0, resume=pc + 4, clear=SSTATUS_SPIE,
+                          set_bits=SSTATUS_SPP)
+        b.li(bits, sip_bit)
+        if irq == "ssi":
+            b.do("csrrc", rd=ZERO, csr=CSR_SIP, rs1=bits)
+        else:
+            _vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": hvip_bit})
+            b.li(bits, sip_bit)
+        _check_sip(b, bits, 0)
+    b.li(bits, sip_bit)
+    b.do("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
+
+
+def _vmm_call(b: Builder, action: dict | None) -> None:
+    """SBI Base get_spec_version (answer checked); the VMM runs ``action`` at this exit."""
+    b.li(A7, sbi.EXT_BASE)
+    b.li(A6, 0)
+    _, pc = b.asm.emit("ecall")
+    b.body_instructions += 1
+    if action is not None:
+        b.vmm_actions.append({"at": "exit", "vcpu": b.hart, "cause": platform.EXC_ECALL_VS,
+                              "pc": pc, **action})
+    b.model.set(A0, sbi.SBI_SUCCESS)
+    b.model.set(A1, sbi.SPEC_VERSION)
+    b.check(A0)
+    b.check(A1)
+
+
 def _check_sip(b: Builder, bits: int, expected: int) -> None:
     pending = b.dest(allow_zero=False, avoid=(bits,))
     b.do("csrrs", rd=pending, csr=CSR_SIP, rs1=ZERO)
@@ -606,7 +664,7 @@ SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": it
 TRAPPING = ("misaligned", "illegal", "virtual", "ebreak", "mmio")
 ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
          "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "softirq": item_softirq,
-         "paging": item_paging}
+         "vmmirq": item_vmmirq, "paging": item_paging}
 
 
 def simple_item(b: Builder, allow_traps: bool):

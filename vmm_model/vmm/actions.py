@@ -42,6 +42,21 @@ ACTIONS = (*STATE_ACTIONS, *PAGE_ACTIONS, "flush")
 FILTERS = ("vm", "vcpu", "cause", "pc", "nth")
 
 
+def load_actions(path: str) -> list[dict]:
+    """A JSON file holding a list of actions (``hvcosim run/cosim --vmm-actions FILE``)."""
+    import json
+    try:
+        with open(path) as file:
+            actions = json.load(file)
+    except OSError as exc:
+        raise GuestInputError(f"{path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise GuestInputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(actions, list):
+        raise GuestInputError(f"{path}: a JSON list of actions is expected")
+    return actions
+
+
 def _problem(index: int, action: dict, why: str) -> GuestInputError:
     return GuestInputError(f"vmm action {index} ({action!r}): {why}")
 

@@ -1,0 +1,71 @@
+"""The VMM side of a generated program, chosen by the same seed (docs/generator.md).
+
+- ``vmm_options``: scheduling and memory pressure — the preemption quantum, the
+  hardware contexts, sometimes a resident-memory budget that forces swapping.
+- ``vmm_events``: G-stage events the guest cannot notice but the unit must get
+  right: pages swapped out before the start (the first touch swaps them in),
+  pages remapped onto other host frames or swapped out at the n-th exit (each
+  followed by the VMM's G-stage flush; the old frame is poisoned, so a stale
+  translation reads garbage and the guest's checks fail).  Scripted VMM
+  actions (vmm_model.vmm.actions), in ``run_options["vmm_actions"]``.
+- ``axi_settings``: the co-simulation memory agent's latency and back-pressure
+  (a job's ``"axi"`` entry).  No bus errors: which host frame backs a guest
+  page is the VMM's business, and a generated guest only expects access faults
+  where nothing is mapped (the ``mmio`` class), so errors stay off here.
+
+Interrupts the VMM injects are a stream class (``vmmirq`` in streams.py): the
+guest must know about them to stay self-checking.  Everything here is a pure
+function of the seed: ``hvcosim run``/``cosim`` reproduce a seed from it alone.
+"""
+from __future__ import annotations
+
+import random
+
+from vmm_model import platform
+from vmm_model.elf import Segment
+from vmm_model.vmm.guest_ram import MIN_BUDGET_PAGES
+
+QUANTA = (10_000, 1_000, 97, 13)
+LATENCIES = ((0, 0), (0, 0), (1, 1), (0, 3), (2, 8))
+BACKPRESSURES = (0.0, 0.0, 0.1, 0.3, 0.6)
+EVENT_EXITS = 60          # events fire at one of the first EVENT_EXITS exits (if the run has them)
+
+
+def vmm_options(rng: random.Random, seed: int, vcpus: int, vary: bool) -> dict[str, int | None]:
+    """RunOptions scalars.  The RAM size is stated, not left to a default: programs touch
+    the address right after it."""
+    options: dict[str, int | None] = {"vcpus": vcpus, "mem": platform.DEFAULT_RAM_SIZE, "seed": seed}
+    if vary:
+        options["quantum"] = rng.choice(QUANTA)
+        options["contexts"] = rng.choice((1, 2))
+        options["mem_budget"] = (rng.choice((MIN_BUDGET_PAGES, 12, 32)) * 4096
+                                 if rng.random() < 0.3 else None)
+    return options
+
+
+def _pages(segments: list[Segment]) -> list[int]:
+    """Every guest page the program's image occupies."""
+    pages = []
+    for segment in segments:
+        first = segment.paddr & ~0xFFF
+        pages += range(first, segment.paddr + segment.memsz, 4096)
+    return pages
+
+
+def vmm_events(rng: random.Random, segments: list[Segment]) -> list[dict]:
+    """Swap-outs at the start, remaps and swap-outs at random exits (scripted VMM actions)."""
+    pages = _pages(segments)
+    events = [{"at": "start", "do": "swap_out", "gpa": gpa}
+              for gpa in rng.sample(pages, min(len(pages), rng.randint(0, 3)))]
+    for _ in range(rng.randint(0, 4)):
+        events.append({"at": "exit", "nth": rng.randint(1, EVENT_EXITS),
+                       "do": rng.choice(("remap", "remap", "swap_out")), "gpa": rng.choice(pages)})
+    return events
+
+
+def axi_settings(seed: int) -> dict:
+    """The memory agent's settings for this seed (a co-simulation job's ``"axi"`` entry)."""
+    rng = random.Random(f"axi:{seed}")
+    low, high = rng.choice(LATENCIES)
+    return {"latency": [low, high], "backpressure": rng.choice(BACKPRESSURES),
+            "errors": [], "error_rate": 0.0}
