@@ -192,3 +192,18 @@ def test_real_coverage_build_gives_line_and_toggle_coverage_genhtml_accepts(cove
     assert index.exists()
     page = next((tmp_path / "html").rglob("vcpu_core.sv.gcov.html"))
     assert "vcpu_core.sv" in page.read_text()
+
+
+def test_bulk_decode_names_the_same_instruction_as_the_decoder():
+    import random
+
+    import numpy as np
+
+    from vmm_model.isa.decode import decode
+    from vmm_model.isa.table import INSTRUCTIONS
+    rng = random.Random(1)
+    words = [rng.randrange(1 << 32) for _ in range(5000)]
+    words += [s.match | (rng.randrange(1 << 32) & ~s.mask) for s in INSTRUCTIONS for _ in range(50)]
+    names = [*plan.INSTRUCTION_NAMES, "illegal"]
+    got = CoverageCollector()._names(np.array(words, dtype=np.int64))
+    assert [names[i] for i in got] == [decode(w).name for w in words]

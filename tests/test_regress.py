@@ -96,3 +96,14 @@ def test_seed_jobs_reproduce_with_the_generator_command(tmp_path):
                                     f"--sim verilator --out {tmp_path}/cosim/gen-5 ")
     [again] = regress.seed_jobs(1, 5, tmp_path / "again", "verilator")
     assert again.elf_digest == job.elf_digest               # same seed, same program
+
+
+def test_bad_regress_options_are_one_line_and_status_2(tmp_path):
+    for extra, message in ((["--seeds", "-1"], "--seeds must be 0 or more"),
+                           (["--sim", "icarus", "--code-coverage"], "--code-coverage needs --sim verilator")):
+        proc = subprocess.run([sys.executable, "-m", "tb.cli", "regress", "--out", str(tmp_path), *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2
+        assert proc.stderr.strip().splitlines() == [f"hvcosim regress: error: {message}, got -1"
+                                                    if "seeds" in message else
+                                                    f"hvcosim regress: error: {message}"]

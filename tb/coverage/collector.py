@@ -25,6 +25,8 @@ import numpy as np
 
 from interfaces.vcpu_state import PREEMPT_CAUSE, STOP_CAUSE
 
+from vmm_model.isa.table import INSTRUCTIONS
+
 from . import plan as P
 
 BATCH = 1 << 16
@@ -73,7 +75,6 @@ class CoverageCollector:
         self.backpressure = "stalls" if backpressure else "none"
         self._buf: list = []                            # records since the last flush
         self._limit = BATCH
-        self._insn_names: dict[int, int] = {}           # word -> instruction index (-1: none)
         self.records = 0
         # dense counters, one numpy array per bulk-binned coverpoint
         self._insn_x_mode = np.zeros((len(P.INSTRUCTION_NAMES), 2), np.int64)
@@ -119,16 +120,13 @@ class CoverageCollector:
 
     # ------------------------------------------------------------------ bulk binning
     def _names(self, words: np.ndarray) -> np.ndarray:
-        """Instruction index of each word (decoded once per distinct word)."""
-        from vmm_model.isa.decode import decode
+        """Instruction index of each word: the ISA table's match/mask rows applied to the
+        distinct words at once (``len(INSTRUCTION_NAMES)`` when no row matches: illegal)."""
         unique, inverse = np.unique(words, return_inverse=True)
-        table = np.empty(len(unique), np.int64)
-        for i, word in enumerate(unique.tolist()):
-            idx = self._insn_names.get(word)
-            if idx is None:
-                idx = self._name_index.get(decode(word).name, len(P.INSTRUCTION_NAMES))
-                self._insn_names[word] = idx
-            table[i] = idx
+        table = np.full(len(unique), len(P.INSTRUCTION_NAMES), np.int64)
+        for index in range(len(INSTRUCTIONS) - 1, -1, -1):     # the first matching row wins
+            spec = INSTRUCTIONS[index]
+            table[(unique & spec.mask) == spec.match] = index
         return table[inverse]
 
     def flush(self) -> None:
