@@ -70,6 +70,12 @@ def test_scenario_passes_on_the_reference(name, tmp_path):
     assert result.instructions > 0
 
 
+def test_docs_list_every_scenario():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
+    missing = [name for name in SCENARIOS if f"`{name}`" not in text]
+    assert not missing, f"docs/scenarios.md does not list {missing}"
+
+
 def test_scenarios_are_pure_functions_of_their_definition(tmp_path):
     scenario = SCENARIOS["irq-priority"]
     first = [p.read_bytes() for p in scenario.build(tmp_path / "a")]

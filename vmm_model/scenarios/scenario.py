@@ -54,9 +54,13 @@ class Scenario:
         programs, actions = [], []
         for vm, body in enumerate(self.bodies):
             script = Script(vm)
-            knobs = Knobs(instructions=1, paging=self.paging, vary_vmm=False, check_rate=1.0)
-            programs.append(generate(self.seed + vm, knobs, body=lambda b, s=script: body(b, s)))
-            actions += script.actions
+            knobs = Knobs(instructions=1, paging=self.paging, vary_vmm=False, vmm_events=False,
+                          check_rate=1.0)
+            program = generate(self.seed + vm, knobs, body=lambda b, s=script: body(b, s))
+            programs.append(program)
+            # Actions of random stream items a body may include (vmmirq): this VM's own.
+            generated = program.run_options.get("vmm_actions", [])
+            actions += script.actions + [{**action, "vm": vm} for action in generated]
         return programs, actions
 
     @property
