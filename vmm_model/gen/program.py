@@ -21,7 +21,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
-from vmm_model import platform
 from vmm_model.elf import PF_R, PF_W, PF_X, Segment, write_elf
 from . import layout, vmm_random
 from .asm import Assembler

@@ -436,18 +436,7 @@ def item_vu(b: Builder) -> None:
     rng, asm, model = b.rng, b.asm, b.model
     if not b.in_vs:
         return
-    target = b.dest(allow_zero=False)
-    spp = b.dest(allow_zero=False, avoid=(target,))
-    start = asm.pc
-    b.do("auipc", rd=target, imm=0)
-    b.do("addi", rd=target, rs1=target, imm=24)
-    b.do("csrrw", rd=ZERO, csr=CSR_SEPC, rs1=target)
-    b.do("addi", rd=spp, rs1=ZERO, imm=SSTATUS_SPP)
-    b.do("csrrc", rd=ZERO, csr=CSR_SSTATUS, rs1=spp)
-    b.asm.emit("sret")
-    b.body_instructions += 1
-    assert asm.pc == start + 24
-    model.sret_from(model.csr[CSR_SSTATUS])
+    enter_vu(b)
     for _ in range(rng.randint(1, 8)):
         kind = rng.random()
         if kind < 0.15:
@@ -461,6 +450,24 @@ def item_vu(b: Builder) -> None:
     b.body_instructions += 1
     b.expect_trap(pc, platform.EXC_ECALL_VU, 0, set_bits=SSTATUS_SPP)
     assert model.priv == PRIV_VS
+
+
+def enter_vu(b: Builder) -> int:
+    """SRET from VS to the next instruction, in VU (same addresses: vsatp Bare); returns its pc."""
+    asm, model = b.asm, b.model
+    target = b.dest(allow_zero=False)
+    spp = b.dest(allow_zero=False, avoid=(target,))
+    start = asm.pc
+    b.do("auipc", rd=target, imm=0)
+    b.do("addi", rd=target, rs1=target, imm=24)
+    b.do("csrrw", rd=ZERO, csr=CSR_SEPC, rs1=target)
+    b.do("addi", rd=spp, rs1=ZERO, imm=SSTATUS_SPP)
+    b.do("csrrc", rd=ZERO, csr=CSR_SSTATUS, rs1=spp)
+    asm.emit("sret")
+    b.body_instructions += 1
+    assert asm.pc == start + 24
+    model.sret_from(model.csr[CSR_SSTATUS])
+    return asm.pc
 
 
 def _vu_forbidden(b: Builder) -> None:
@@ -600,7 +607,7 @@ def item_vmmirq(b: Builder) -> None:
     b.do("csrrci", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
     b.li(bits, sip_bit)
     b.do("csrrs", rd=ZERO, csr=CSR_SIE, rs1=bits)
-    _vmm_call(b, {"do": "set_bits", "field": "hvip", "bits": hvip_bit} if injected else None)
+    vmm_call(b, {"do": "set_bits", "field": "hvip", "bits": hvip_bit} if injected else None)
     b.li(bits, sip_bit)
     _check_sip(b, bits, sip_bit if injected else 0)
     # (A self-check may reuse any register as scratch: ``bits`` is loaded again before each use.)
@@ -613,26 +620,29 @@ def item_vmmirq(b: Builder) -> None:
         if irq == "ssi":
             b.do("csrrc", rd=ZERO, csr=CSR_SIP, rs1=bits)
         else:
-            _vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": hvip_bit})
+            vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": hvip_bit})
             b.li(bits, sip_bit)
         _check_sip(b, bits, 0)
     b.li(bits, sip_bit)
     b.do("csrrc", rd=ZERO, csr=CSR_SIE, rs1=bits)
 
 
-def _vmm_call(b: Builder, action: dict | None) -> None:
-    """SBI Base get_spec_version (answer checked); the VMM runs ``action`` at this exit."""
+def vmm_call(b: Builder, *actions: dict | None) -> int:
+    """SBI Base get_spec_version (answer checked) at which the VMM runs ``actions`` (scripted
+    VMM actions: dicts with ``do`` and its arguments); returns the ecall's pc."""
     b.li(A7, sbi.EXT_BASE)
     b.li(A6, 0)
     _, pc = b.asm.emit("ecall")
     b.body_instructions += 1
-    if action is not None:
-        b.vmm_actions.append({"at": "exit", "vcpu": b.hart, "cause": platform.EXC_ECALL_VS,
-                              "pc": pc, **action})
+    for action in actions:
+        if action is not None:
+            b.vmm_actions.append({"at": "exit", "vcpu": b.hart, "cause": platform.EXC_ECALL_VS,
+                                  "pc": pc, **action})
     b.model.set(A0, sbi.SBI_SUCCESS)
     b.model.set(A1, sbi.SPEC_VERSION)
     b.check(A0)
     b.check(A1)
+    return pc
 
 
 def _check_sip(b: Builder, bits: int, expected: int) -> None:

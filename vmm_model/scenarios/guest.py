@@ -8,17 +8,18 @@ VMM setting the model does not know (``hstatus.VTSR``, a cleared ``hedeleg``
 bit, …) the scenario states the expected trap itself with ``expect``.
 
 ``Script`` collects the scripted VMM actions (vmm_model.vmm.actions) a body
-asks for, at the exact SBI call the body emits (``vmm_call``).
+asks for at the start or at exits it names; ``vmm_call`` (from the streams)
+emits an SBI call at which the VMM runs the given actions.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from vmm_model import platform
-from vmm_model.gen.builder import A0, A1, A6, A7, T0, ZERO, Builder
-from vmm_model.gen.model import (CSR_SATP, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSTATUS, PRIV_VS,
+from vmm_model.gen.builder import T0, ZERO, Builder
+from vmm_model.gen.streams import enter_vu, vmm_call
+from vmm_model.gen.model import (CSR_SATP, CSR_SIE, CSR_SIP, CSR_SSTATUS, PRIV_VS,
                                  SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP)
-from vmm_model.vmm.sbi import EXT_BASE, SBI_SUCCESS
 
 M32 = 0xFFFF_FFFF
 # Guest view (vsip/vsie, vscause) and VMM view (hvip/hie/hideleg) of the three VS interrupts.
@@ -52,22 +53,6 @@ def expect(b: Builder, name: str, cause: int, tval: int | None = None, **fields)
     return pc
 
 
-def vmm_call(b: Builder, script: Script, *actions: dict) -> int:
-    """An SBI call (Base get_spec_version, answer checked) at which the VMM runs ``actions``.
-
-    Each action is a dict with ``do`` and its arguments; the trigger is this ecall."""
-    b.li(A7, EXT_BASE)
-    b.li(A6, 0)
-    _, pc = b.asm.emit("ecall")
-    b.body_instructions += 1
-    for action in actions:
-        script.at_exit(cause=ECALL_VS, pc=pc, **action)
-    b.model.set(A0, SBI_SUCCESS)
-    b.model.set(A1, None)
-    b.check(A0)
-    return pc
-
-
 def csr_set(b: Builder, csr: int, bits: int, reg: int = T0) -> None:
     b.li(reg, bits)
     b.do("csrrs", rd=ZERO, csr=csr, rs1=reg)
@@ -94,24 +79,6 @@ def take_interrupt_on_sie(b: Builder, cause: int) -> None:
     returns with SIE off again (it clears SPIE)."""
     _, pc = b.do("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=SSTATUS_SIE)
     b.expect_trap(pc + 4, cause, 0, resume=pc + 4, clear=SSTATUS_SPIE, set_bits=SSTATUS_SPP)
-
-
-def enter_vu(b: Builder) -> int:
-    """SRET to the next instruction in VU (vsatp Bare: same addresses); returns its pc."""
-    target, spp = b.dest(allow_zero=False), b.dest(allow_zero=False)
-    while spp == target:
-        spp = b.dest(allow_zero=False)
-    start = b.asm.pc
-    b.do("auipc", rd=target, imm=0)
-    b.do("addi", rd=target, rs1=target, imm=24)
-    b.do("csrrw", rd=ZERO, csr=CSR_SEPC, rs1=target)
-    b.do("addi", rd=spp, rs1=ZERO, imm=SSTATUS_SPP)
-    b.do("csrrc", rd=ZERO, csr=CSR_SSTATUS, rs1=spp)
-    b.asm.emit("sret")
-    b.body_instructions += 1
-    assert b.asm.pc == start + 24
-    b.model.sret_from(b.model.csr[CSR_SSTATUS])
-    return b.asm.pc
 
 
 def leave_vu(b: Builder) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vmm_model import platform
 from vmm_model.gen import layout
 from vmm_model.gen.builder import A0, T0, ZERO, Builder
-from vmm_model.gen.model import CSR_SCOUNTEREN, CSR_SSCRATCH, CSR_STIMECMP, LOAD, STORE, Trap
+from vmm_model.gen.model import CSR_SCOUNTEREN, CSR_SSCRATCH, CSR_STIMECMP, LOAD, Trap
 from vmm_model.gen.paging import WINDOW_PAGES, WINDOW_VA
 from vmm_model.gen.streams import emit_body
 
@@ -202,7 +202,7 @@ def _guest_page_faults(b: Builder, script: Script) -> None:
     b.check(6)
     b.li(T0, page)
     b.do("lw", rd=6, rs1=T0, imm=0)
-    vmm_call(b, script, {"do": "swap_out", "gpa": page})
+    vmm_call(b, {"do": "swap_out", "gpa": page})
     b.do("lw", rd=7, rs1=T0, imm=8)                 # swapped back in
     b.check(6)
     b.check(7)
@@ -298,10 +298,10 @@ def _delivered(irq: str):
     def body(b: Builder, script: Script) -> None:
         csr_clear(b, CSR_SSTATUS, 2)
         csr_set(b, CSR_SIE, SIP_BIT[irq])
-        vmm_call(b, script, {"do": "set_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
+        vmm_call(b, {"do": "set_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
         check_csr_bits(b, CSR_SIP, SIP_BIT[irq], SIP_BIT[irq])
         take_interrupt_on_sie(b, GUEST_CAUSE[irq])
-        vmm_call(b, script, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
+        vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
         check_csr_bits(b, CSR_SIP, SIP_BIT[irq], 0)
         csr_clear(b, CSR_SIE, SIP_BIT[irq])
     return body
@@ -314,7 +314,7 @@ def _kept_by_vmm(irq: str):
         script.at_start("clear_bits", field="hideleg", bits=HVIP_BIT[irq])
         script.at_start("set_bits", field="hie", bits=HVIP_BIT[irq])
         csr_clear(b, CSR_SSTATUS, 2)
-        vmm_call(b, script, {"do": "set_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
+        vmm_call(b, {"do": "set_bits", "field": "hvip", "bits": HVIP_BIT[irq]})
         check_csr_bits(b, CSR_SIP, SIP_BIT[irq], 0)         # read-only 0 when not delegated
         b.do("csrrsi", rd=ZERO, csr=CSR_SSTATUS, imm=2)
         b.do("addi", rd=6, rs1=ZERO, imm=1)
@@ -326,14 +326,14 @@ def _priority(b: Builder, script: Script) -> None:
     """All three pending at once: SEI first, then SSI, then STI (the guest's view)."""
     csr_clear(b, CSR_SSTATUS, 2)
     csr_set(b, CSR_SIE, SIP_BIT["ssi"] | SIP_BIT["sti"] | SIP_BIT["sei"])
-    vmm_call(b, script, {"do": "set_bits", "field": "hvip",
+    vmm_call(b, {"do": "set_bits", "field": "hvip",
                          "bits": HVIP_BIT["ssi"] | HVIP_BIT["sti"] | HVIP_BIT["sei"]})
     take_interrupt_on_sie(b, GUEST_CAUSE["sei"])
-    vmm_call(b, script, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT["sei"]})
+    vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT["sei"]})
     take_interrupt_on_sie(b, GUEST_CAUSE["ssi"])
     csr_clear(b, CSR_SIP, SIP_BIT["ssi"])                  # the guest may clear SSIP itself
     take_interrupt_on_sie(b, GUEST_CAUSE["sti"])
-    vmm_call(b, script, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT["sti"]})
+    vmm_call(b, {"do": "clear_bits", "field": "hvip", "bits": HVIP_BIT["sti"]})
     check_csr_bits(b, CSR_SIP, SIP_BIT["ssi"] | SIP_BIT["sti"] | SIP_BIT["sei"], 0)
     csr_clear(b, CSR_SIE, SIP_BIT["ssi"] | SIP_BIT["sti"] | SIP_BIT["sei"])
 
@@ -372,27 +372,26 @@ def _interrupt_scenarios() -> list[Scenario]:
 
 # ---------------------------------------------------------------- world switch, VMID, flushes
 
+def _data_stream(b: Builder, **weights: int) -> None:
+    """250 random body instructions heavy in loads and stores (no SBI, timers, MMIO, VU)."""
+    from dataclasses import replace
+    weights = {"load": 10, "store": 10, "alu": 4, "loop": 3, "sbi": 0, "timer": 0, "softirq": 0,
+               "mmio": 0, "vu": 0, "paging": 0, **weights}
+    b.knobs = replace(b.knobs, instructions=250, weights=weights)
+    emit_body(b)
+
+
 def _own_data(b: Builder, script: Script) -> None:
     """Stores and loads on the data pages at the same GPAs as the other VM, interleaved with
     it (small quantum); the ending reads back every stored word: any leak fails."""
-    from dataclasses import replace
-    b.knobs = replace(b.knobs, instructions=250, weights={"load": 10, "store": 10, "alu": 4,
-                                                          "loop": 3, "sbi": 0, "timer": 0,
-                                                          "softirq": 0, "mmio": 0, "vu": 0,
-                                                          "paging": 0})
-    emit_body(b)
+    _data_stream(b)
 
 
 def _own_data_paged(b: Builder, script: Script) -> None:
     """Like _own_data with VS-stage paging on (same VAs and ASID in both VMs): the TLB
     must keep the two VMs' entries apart by VMID."""
-    from dataclasses import replace
     paging_on(b, asid=1)
-    b.knobs = replace(b.knobs, instructions=250, weights={"load": 10, "store": 10, "alu": 4,
-                                                          "loop": 3, "sbi": 0, "timer": 0,
-                                                          "softirq": 0, "mmio": 0, "vu": 0,
-                                                          "paging": 0, "misaligned": 0})
-    emit_body(b)
+    _data_stream(b, misaligned=0)
     paging_off(b)
 
 
@@ -404,11 +403,11 @@ def _remap_and_check(b: Builder, script: Script) -> None:
     b.li(6, 0x1234_5678)
     b.do("sw", rs1=T0, rs2=6, imm=0x10)
     b.do("lw", rd=7, rs1=T0, imm=0x10)             # translation cached in the TLB
-    vmm_call(b, script, {"do": "remap", "gpa": page})
+    vmm_call(b, {"do": "remap", "gpa": page})
     b.do("lw", rd=8, rs1=T0, imm=0x10)
     b.check(8)
     b.do("sw", rs1=T0, rs2=8, imm=0x14)
-    vmm_call(b, script, {"do": "remap", "gpa": page}, {"do": "swap_out", "gpa": page + 4096})
+    vmm_call(b, {"do": "remap", "gpa": page}, {"do": "swap_out", "gpa": page + 4096})
     b.do("lw", rd=9, rs1=T0, imm=0x14)
     b.li(11, page + 4096)
     b.do("lw", rd=10, rs1=11, imm=0)               # the swapped-out page comes back
@@ -423,11 +422,11 @@ def _flush_by_vmm(b: Builder, script: Script) -> None:
     page = layout.DATA_BASE + 2 * 4096
     b.li(T0, page)
     b.do("lw", rd=6, rs1=T0, imm=0)
-    vmm_call(b, script, {"do": "flush", "kind": "all"})
+    vmm_call(b, {"do": "flush", "kind": "all"})
     b.do("lw", rd=7, rs1=T0, imm=0)
-    vmm_call(b, script, {"do": "flush", "kind": "gvma"}, {"do": "remap", "gpa": page})
+    vmm_call(b, {"do": "flush", "kind": "gvma"}, {"do": "remap", "gpa": page})
     b.do("lw", rd=8, rs1=T0, imm=0)
-    vmm_call(b, script, {"do": "flush", "kind": "vvma"})
+    vmm_call(b, {"do": "flush", "kind": "vvma"})
     b.do("lw", rd=9, rs1=T0, imm=0)
     paging_off(b)
 
