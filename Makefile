@@ -20,12 +20,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The main job, the default regression: the guest suite plus $(SEEDS) generated programs,
+# The main job, the default regression: the guest suite and $(SEEDS) generated programs
 # co-simulated on the RTL (Verilator, line + toggle coverage build) with the reference as
-# scoreboard; merged functional and code coverage, reports under $(OUT) (index.html first).
+# scoreboard, plus the unit's cocotb tests; merged functional and code coverage, reports
+# under $(OUT) (index.html first).
 SEEDS  ?= 16
 run: setup
-	$(VENV)/bin/hvcosim regress --sim verilator --out $(OUT) --jobs $(JOBS) --seeds $(SEEDS) --code-coverage
+	$(VENV)/bin/hvcosim regress --sim verilator --out $(OUT) --jobs $(JOBS) --seeds $(SEEDS) --rtl-tests --code-coverage
 	@echo "reports: $(OUT)/index.html  (coverage: $(OUT)/coverage.html, RTL lines: $(OUT)/coverage/code-html/index.html, performance: $(OUT)/perf.html)"
 
 test: setup

@@ -86,6 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first generator seed (default 1)")
     parser.add_argument("--code-coverage", action="store_true",
                         help="Verilator line and toggle coverage, merged and rendered with genhtml")
+    parser.add_argument("--rtl-tests", action="store_true",
+                        help=f"also run the unit's cocotb tests ({RTL_TEST_MODULE}) as a job")
 
 
 # ------------------------------------------------------------------------------ jobs
@@ -102,9 +104,18 @@ class Job:
     expected_signature: list[int] | None = None
     covers: str = ""
     gen_seed: int | None = None           # a generated program: the seed that wrote its ELF
+    module: str | None = None             # a cocotb test module run by tb.sim.runner (not hvcosim)
+
+    @property
+    def command(self) -> list[str]:
+        if self.module:
+            return [sys.executable, "-m", "tb.sim.runner", *self.argv]
+        return [*_hvcosim_command(), *self.argv]
 
     @property
     def reproduce(self) -> str:
+        if self.module:
+            return shlex.join(["python", "-m", "tb.sim.runner", *self.argv])
         run = shlex.join(["hvcosim", *self.argv])
         if self.gen_seed is None:
             return run
@@ -184,6 +195,22 @@ def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
         jobs.append(Job(name=name, argv=argv, elf_digest=_digest([elf]), expected_exit=EXIT_PASS,
                         stdout_contains=[], covers=f"generated program, seed {seed}", gen_seed=seed))
     return jobs
+
+
+RTL_TEST_MODULE = "tests.rtl.test_unit"
+
+
+def rtl_test_jobs(out: Path, sim: str) -> list[Job]:
+    """The unit's own cocotb tests (register map, life cycle, flushes, every exit kind) as one
+    job on the same build: they reach register-map paths no guest reaches (code coverage)."""
+    if sim == "reference":
+        return []
+    argv = [RTL_TEST_MODULE, "--sim", sim, "--out", str(out / "rtl" / "unit_tests")]
+    root = Path(__file__).resolve().parent.parent
+    digest = _digest([root / "tests" / "rtl" / "test_unit.py"])
+    return [Job(name="rtl-unit-tests", argv=argv, elf_digest=digest, expected_exit=EXIT_PASS,
+                stdout_contains=[], covers="the unit's cocotb tests (tests/rtl/test_unit.py)",
+                module=RTL_TEST_MODULE)]
 
 
 def scenario_jobs(out: Path, sim: str) -> list[Job]:
@@ -270,13 +297,16 @@ def run_job(job: Job, out: Path, timeout: float, code_coverage: bool = False) ->
         signature = Path(job.signature_file)
         signature.parent.mkdir(parents=True, exist_ok=True)
         signature.unlink(missing_ok=True)                   # never judge a stale signature
+    stale = _coverage_dat(job)
+    if stale is not None:
+        stale.unlink(missing_ok=True)                      # only this run's coverage counts
     start = time.perf_counter()
     run_seconds = None
     env = {**os.environ, "HVCOSIM_REGRESS_JOB": job.name}
     if code_coverage:
         env[CODE_COVERAGE_ENV] = "1"
     # A session of its own: on a timeout the simulator and everything it started die together.
-    proc = subprocess.Popen([*_hvcosim_command(), *job.argv], stdout=subprocess.PIPE,
+    proc = subprocess.Popen(job.command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                             errors="replace", env=env, start_new_session=True)
     try:
@@ -313,16 +343,23 @@ def _cosim_dir(job: Job) -> Path | None:
     return Path(job.argv[job.argv.index("--out") + 1])
 
 
+def _coverage_dat(job: Job) -> Path | None:
+    if job.module:
+        return Path(job.argv[job.argv.index("--out") + 1]) / "coverage.dat"
+    cosim = _cosim_dir(job)
+    return None if cosim is None else cosim / "sim" / "coverage.dat"
+
+
 def _collect_measurements(job: Job, out: Path, result: Result) -> None:
     """Keep what the simulation measured (coverage, performance) beside the job's result,
     before the result is written: a resumed run finds them there."""
     cosim = _cosim_dir(job)
-    if cosim is None:
-        return
-    try:
-        measured = json.loads((cosim / "result-0.json").read_text())
-    except (OSError, ValueError):
-        return
+    measured = {}
+    if cosim is not None:
+        try:
+            measured = json.loads((cosim / "result-0.json").read_text())
+        except (OSError, ValueError):
+            measured = {}
     result.perf = measured.get("perf")
     hits = measured.get("coverage")
     if hits:
@@ -331,8 +368,8 @@ def _collect_measurements(job: Job, out: Path, result: Result) -> None:
         _write_atomic(seeds / f"{job.name}.json", json.dumps(hits))
         ucis_db.write(seeds / f"{job.name}.ucisdb", hits, test_name=job.name)
         result.coverage_file = str(seeds / f"{job.name}.ucisdb")
-    dat = cosim / "sim" / "coverage.dat"
-    if dat.exists():
+    dat = _coverage_dat(job)
+    if dat is not None and dat.exists():
         target = out / "coverage" / "code" / f"{job.name}.dat"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dat, target.with_suffix(".tmp"))
@@ -518,6 +555,10 @@ def main(args: argparse.Namespace) -> int:
     if args.seeds < 0:
         print(f"hvcosim regress: error: --seeds must be 0 or more, got {args.seeds}", file=sys.stderr)
         return EXIT_USAGE
+    if args.rtl_tests and args.sim == "reference":
+        print("hvcosim regress: error: --rtl-tests needs a simulator (--sim verilator or icarus)",
+              file=sys.stderr)
+        return EXIT_USAGE
     if args.code_coverage and args.sim != "verilator":
         print("hvcosim regress: error: --code-coverage needs --sim verilator", file=sys.stderr)
         return EXIT_USAGE
@@ -525,7 +566,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         specs = discover()
         selected = _select(specs, args.guests)
-        if not selected and not args.seeds:
+        if not selected and not args.seeds and not args.rtl_tests:
             print(f"hvcosim regress: error: no guest matches {args.guests!r}", file=sys.stderr)
             return EXIT_USAGE
         needed = {s.name for s in selected} | {c for s in selected for c in s.companions}
@@ -541,6 +582,8 @@ def main(args: argparse.Namespace) -> int:
 
     jobs = guest_jobs(selected, elfs, out, args.sim)
     jobs += seed_jobs(args.seeds, args.seed_base, out, args.sim)
+    if args.rtl_tests:
+        jobs += rtl_test_jobs(out, args.sim)
     jobs += scenario_jobs(out, args.sim)
     results: dict[str, Result] = {}
     results_dir = out / "results"

@@ -107,3 +107,11 @@ def test_bad_regress_options_are_one_line_and_status_2(tmp_path):
         assert proc.stderr.strip().splitlines() == [f"hvcosim regress: error: {message}, got -1"
                                                     if "seeds" in message else
                                                     f"hvcosim regress: error: {message}"]
+
+
+def test_rtl_tests_job_runs_the_units_cocotb_tests_with_their_reproduce_command(tmp_path):
+    [job] = regress.rtl_test_jobs(tmp_path, "verilator")
+    assert job.command[1:] == ["-m", "tb.sim.runner", "tests.rtl.test_unit", "--sim", "verilator",
+                               "--out", str(tmp_path / "rtl" / "unit_tests")]
+    assert job.reproduce.startswith("python -m tb.sim.runner tests.rtl.test_unit --sim verilator")
+    assert regress.rtl_test_jobs(tmp_path, "reference") == []

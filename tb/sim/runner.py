@@ -213,13 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", default=TOP)
     ap.add_argument("--waves", action="store_true", help="record waves (VCD on Verilator, FST on Icarus)")
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--out", metavar="DIR", help="run directory (results XML, log, coverage.dat); "
+                    "default: a fresh one under the build")
     args = ap.parse_args(argv)
     try:
         b = build(args.sim, top=args.top, waves=args.waves)
     except Exception as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 4
-    xml = run(b, args.module, testcase=args.testcase or None, seed=args.seed)
+    test_dir = Path(args.out).resolve() if args.out else None
+    if test_dir is not None:
+        (test_dir / "coverage.dat").unlink(missing_ok=True)     # never merge a stale one
+    xml = run(b, args.module, testcase=args.testcase or None, seed=args.seed, test_dir=test_dir)
     ok, n, failed = results(xml)
     print(f"{args.sim}: {n - len(failed)}/{n} passed; results {xml}")
     for name in failed:
