@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vmm_model.run import RunOptions, run_guests
-from vmm_model.scenarios import DIGEST_ROWS, SCENARIOS, run_scenario
+from vmm_model.scenarios import DIGEST_ROWS, SCENARIOS, cosim_job, run_scenario
 from vmm_model.vmm.errors import GuestInputError
 
 DIGEST = Path(__file__).resolve().parents[2] / "shared" / "docs" / "h-extension.md"
@@ -139,8 +139,7 @@ def test_remap_moves_the_page_and_poisons_the_old_frame(tmp_path):
 def cosim_results(tmp_path_factory):
     from tb.cosim import run_cosim
     work = tmp_path_factory.mktemp("scenario-cosim")
-    jobs = [{"name": name, "elfs": [str(p) for p in scenario.build(work / name)],
-             "options": scenario.options} for name, scenario in sorted(SCENARIOS.items())]
+    jobs = [cosim_job(scenario, work) for _, scenario in sorted(SCENARIOS.items())]
     results = run_cosim(jobs, sim="verilator", work_dir=work / "run")
     return {job["name"]: result for job, result in zip(jobs, results)}
 

@@ -9,7 +9,7 @@ See docs/scenarios.md.
 from .library import DIGEST_ROWS, SCENARIOS
 from .scenario import Expect, Scenario
 
-__all__ = ["SCENARIOS", "DIGEST_ROWS", "Scenario", "Expect", "run_scenario"]
+__all__ = ["SCENARIOS", "DIGEST_ROWS", "Scenario", "Expect", "run_scenario", "cosim_job"]
 
 
 def run_scenario(scenario: Scenario, out_dir, **overrides):
@@ -17,3 +17,10 @@ def run_scenario(scenario: Scenario, out_dir, **overrides):
     from vmm_model.run import RunOptions, run_guests
     elfs = scenario.build(out_dir)
     return run_guests([str(p) for p in elfs], RunOptions(**{**scenario.options, **overrides}))
+
+
+def cosim_job(scenario: Scenario, out_dir) -> dict:
+    """``scenario`` built into ``out_dir/<name>`` as a ``tb.cosim.run_cosim`` job (regressions)."""
+    from pathlib import Path
+    elfs = scenario.build(Path(out_dir) / scenario.name)
+    return {"name": scenario.name, "elfs": [str(p) for p in elfs], "options": scenario.options}
