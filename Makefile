@@ -20,13 +20,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The main job, the default regression: the guest suite and $(SEEDS) generated programs
-# co-simulated on the RTL (Verilator, line + toggle coverage build) with the reference as
-# scoreboard, plus the unit's cocotb tests; merged functional and code coverage, reports
+# The main job, the default regression: the guest suite, $(SEEDS) generated programs and the
+# directed scenarios co-simulated on the RTL (Verilator, line + toggle coverage build) with the
+# reference as scoreboard, plus the unit's cocotb tests; merged functional and code coverage, reports
 # under $(OUT) (index.html first).
 SEEDS  ?= 16
 run: setup
-	$(VENV)/bin/hvcosim regress --sim verilator --out $(OUT) --jobs $(JOBS) --seeds $(SEEDS) --rtl-tests --code-coverage
+	$(VENV)/bin/hvcosim regress --sim verilator --out $(OUT) --jobs $(JOBS) --seeds $(SEEDS) --scenarios --rtl-tests --code-coverage
 	@echo "reports: $(OUT)/index.html  (coverage: $(OUT)/coverage.html, RTL lines: $(OUT)/coverage/code-html/index.html, performance: $(OUT)/perf.html)"
 
 test: setup

@@ -21,7 +21,8 @@ Everything a program reads goes under ``--out`` (default ``out/run``)::
     index.html, coverage.html, perf.html, summary.txt   the reports people read (tb/reports)
 
 ``--seeds N`` adds N generated programs (``hvcosim gen --seed S``, S from ``--seed-base``)
-to the guests, each run with the options its seed chose.  A crashed or hung simulator
+to the guests, each run with the options its seed chose; ``--scenarios`` the directed
+scenarios of ``vmm_model.scenarios``; ``--rtl-tests`` the unit's own cocotb tests.  A crashed or hung simulator
 (``--timeout``: its whole process group is killed) is that job's failure; the others go on.
 
 ``--resume`` keeps every recorded result whose command and ELF contents are
@@ -86,6 +87,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first generator seed (default 1)")
     parser.add_argument("--code-coverage", action="store_true",
                         help="Verilator line and toggle coverage, merged and rendered with genhtml")
+    parser.add_argument("--scenarios", nargs="?", const="*", default=None, metavar="PATTERNS",
+                        help="also run the directed scenarios (vmm_model.scenarios) whose names "
+                             "match these comma-separated globs (default: all)")
     parser.add_argument("--rtl-tests", action="store_true",
                         help=f"also run the unit's cocotb tests ({RTL_TEST_MODULE}) as a job")
 
@@ -181,7 +185,7 @@ def guest_jobs(specs, elfs: dict[str, Path], out: Path, sim: str) -> list[Job]:
 def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
     """``count`` generated programs (seeds ``base``...): ELFs written now, run like guests."""
     from vmm_model.gen import Knobs, generate
-    from vmm_model.gen.program import write
+    from vmm_model.gen.program import run_args, write, write_actions
     jobs = []
     for seed in range(base, base + count):
         name = f"gen-{seed}"
@@ -189,10 +193,12 @@ def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
         elf.parent.mkdir(parents=True, exist_ok=True)
         program = generate(seed, Knobs())
         write(program, elf)
-        argv = ["run", str(elf), *program.vmm_args]
+        actions = write_actions(program, elf)          # the seed's scripted VMM actions, if any
+        argv = ["run", str(elf), *run_args(program, elf)]
         if sim != "reference":
             argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / name), *argv[1:]]
-        jobs.append(Job(name=name, argv=argv, elf_digest=_digest([elf]), expected_exit=EXIT_PASS,
+        members = [elf] + ([Path(actions)] if actions else [])
+        jobs.append(Job(name=name, argv=argv, elf_digest=_digest(members), expected_exit=EXIT_PASS,
                         stdout_contains=[], covers=f"generated program, seed {seed}", gen_seed=seed))
     return jobs
 
@@ -213,10 +219,45 @@ def rtl_test_jobs(out: Path, sim: str) -> list[Job]:
                 module=RTL_TEST_MODULE)]
 
 
-def scenario_jobs(out: Path, sim: str) -> list[Job]:
-    """Directed scenarios (``vmm_model.scenarios``) as jobs.  Extension point: scenarios carry
-    scripted VMM actions that ``hvcosim cosim`` has no options for yet, so none run here."""
-    return []
+SCENARIO_OPTIONS = ("vcpus", "mem", "mem_budget", "seed", "quantum", "contexts", "max_instructions")
+SCENARIO_EXIT = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "timeout": 3}
+
+
+def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
+    """The directed scenarios of ``vmm_model.scenarios`` whose name matches ``patterns``, built
+    into ``elf/scenarios/<name>/`` and run with their options and scripted VMM actions.  The
+    exit status is judged here; a scenario's finer expectations (exact exit counts) are its
+    own tests' (tests/test_scenarios.py)."""
+    try:
+        from vmm_model.scenarios import SCENARIOS
+    except ImportError:          # no scenario library in this tree
+        return []
+    wanted = [p.strip() for p in patterns.split(",") if p.strip()]
+    jobs = []
+    for name, scenario in SCENARIOS.items():
+        if not any(fnmatch.fnmatchcase(name, p) for p in wanted):
+            continue
+        where = out / "elf" / "scenarios" / name
+        elfs = [Path(p) for p in scenario.build(where)]
+        options = scenario.options
+        args = []
+        for key in SCENARIO_OPTIONS:
+            if options.get(key) is not None:
+                args += [f"--{key.replace('_', '-')}", str(options[key])]
+        members = list(elfs)
+        if options.get("vmm_actions"):
+            actions = where / "vmm-actions.json"
+            actions.write_text(json.dumps(options["vmm_actions"], indent=1))
+            args += ["--vmm-actions", str(actions)]
+            members.append(actions)
+        job_name = f"scenario-{name}"
+        argv = ["run", *(str(e) for e in elfs), *args]
+        if sim != "reference":
+            argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / job_name), *argv[1:]]
+        jobs.append(Job(name=job_name, argv=argv, elf_digest=_digest(members),
+                        expected_exit=SCENARIO_EXIT.get(scenario.expect.status, EXIT_PASS),
+                        stdout_contains=[], covers=f"{scenario.digest_row}: {scenario.description}"))
+    return jobs
 
 
 # The child process: `hvcosim` (tb.cli.main) behind the imports it needs, timed, so that the
@@ -446,7 +487,7 @@ def summarize(results: list[Result], wall_seconds: float, jobs: int = 1) -> dict
                      "instructions": r.instructions, "seconds": r.seconds,
                      "instructions_per_second": (round(r.instructions_per_second)
                                                  if r.instructions_per_second else None),
-                     "command": r.command} for r in results],
+                     "command": r.command, "perf": r.perf} for r in results],
         "failures": [{"name": r.name, "reason": r.reason, "reproduce": r.command}
                      for r in results if r.status != "pass"],
     }
@@ -566,7 +607,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         specs = discover()
         selected = _select(specs, args.guests)
-        if not selected and not args.seeds and not args.rtl_tests:
+        if not selected and not args.seeds and not args.rtl_tests and not args.scenarios:
             print(f"hvcosim regress: error: no guest matches {args.guests!r}", file=sys.stderr)
             return EXIT_USAGE
         needed = {s.name for s in selected} | {c for s in selected for c in s.companions}
@@ -584,7 +625,8 @@ def main(args: argparse.Namespace) -> int:
     jobs += seed_jobs(args.seeds, args.seed_base, out, args.sim)
     if args.rtl_tests:
         jobs += rtl_test_jobs(out, args.sim)
-    jobs += scenario_jobs(out, args.sim)
+    if args.scenarios:
+        jobs += scenario_jobs(out, args.sim, args.scenarios)
     results: dict[str, Result] = {}
     results_dir = out / "results"
     if args.resume:

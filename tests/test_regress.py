@@ -115,3 +115,16 @@ def test_rtl_tests_job_runs_the_units_cocotb_tests_with_their_reproduce_command(
                                "--out", str(tmp_path / "rtl" / "unit_tests")]
     assert job.reproduce.startswith("python -m tb.sim.runner tests.rtl.test_unit --sim verilator")
     assert regress.rtl_test_jobs(tmp_path, "reference") == []
+
+
+def test_scenario_jobs_carry_their_options_and_scripted_vmm_actions(tmp_path):
+    jobs = regress.scenario_jobs(tmp_path, "verilator", "vmm-flush-kinds")
+    if not jobs:
+        import pytest
+        pytest.skip("no scenario library (vmm_model.scenarios) in this tree")
+    [job] = jobs
+    assert job.name == "scenario-vmm-flush-kinds" and job.argv[:4] == [
+        "cosim", "--sim", "verilator", "--out"]
+    actions = Path(job.argv[job.argv.index("--vmm-actions") + 1])
+    assert json.loads(actions.read_text())                 # the actions the scenario scripts
+    assert job.expected_exit == 0 and "--seed" in job.argv
