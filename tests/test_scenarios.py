@@ -150,3 +150,15 @@ def test_scenario_passes_under_lockstep_cosim(name, cosim_results):
     report = f"{name}: {result['status']}: {result['message']}\n{result.get('report', '')}"
     assert result["status"] == "pass" and result["exit_status"] == 0, report
     assert result["checked"] >= result["instructions"] > 0, report
+
+
+@pytest.mark.parametrize("trigger, fired", [({}, 3), ({"nth": 2}, 1), ({"nth": 9}, 0),
+                                            ({"vcpu": 1}, 0), ({"cause": 22}, 0)])
+def test_exit_triggers_count_matching_exits(trigger, fired, tmp_path):
+    """irq-priority makes 3 SBI calls before its SRST (no action runs once the VM has ended): an
+    extra flush action fires on the exits its trigger names."""
+    scenario = SCENARIOS["irq-priority"]
+    extra = {"at": "exit", "cause": 10, "do": "flush", "kind": "all", **trigger}
+    actions = [*scenario.options["vmm_actions"], extra]
+    result = run_scenario(scenario, tmp_path, vmm_actions=actions)
+    assert result.status == "pass" and result.actions_fired[-1] == fired
