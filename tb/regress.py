@@ -44,6 +44,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -182,6 +183,9 @@ def guest_jobs(specs, elfs: dict[str, Path], out: Path, sim: str) -> list[Job]:
     return jobs
 
 
+BACKPRESSURE_EVERY, BACKPRESSURE = 4, "0.25"   # every 4th seed's m_axi stalls 25 % of cycles
+
+
 def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
     """``count`` generated programs (seeds ``base``...): ELFs written now, run like guests."""
     from vmm_model.gen import Knobs, generate
@@ -197,6 +201,8 @@ def seed_jobs(count: int, base: int, out: Path, sim: str) -> list[Job]:
         argv = ["run", str(elf), *run_args(program, elf)]
         if sim != "reference":
             argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / name), *argv[1:]]
+            if seed % BACKPRESSURE_EVERY == 0 and "--axi-backpressure" not in argv:
+                argv += ["--axi-backpressure", BACKPRESSURE]     # stalls on m_axi (coverage: axi)
         members = [elf] + ([Path(actions)] if actions else [])
         jobs.append(Job(name=name, argv=argv, elf_digest=_digest(members), expected_exit=EXIT_PASS,
                         stdout_contains=[], covers=f"generated program, seed {seed}", gen_seed=seed))
@@ -325,6 +331,16 @@ def _instructions(stderr: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_RUNNING: set = set()          # child processes of the jobs running now (Ctrl-C kills them)
+_INTERRUPTED = threading.Event()
+
+
+def _kill_running() -> None:
+    _INTERRUPTED.set()
+    for proc in list(_RUNNING):
+        _kill_group(proc)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -350,6 +366,7 @@ def run_job(job: Job, out: Path, timeout: float, code_coverage: bool = False) ->
     proc = subprocess.Popen(job.command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                             errors="replace", env=env, start_new_session=True)
+    _RUNNING.add(proc)
     try:
         stdout, raw_stderr = proc.communicate(timeout=timeout)
         exit_status = proc.returncode
@@ -363,6 +380,10 @@ def run_job(job: Job, out: Path, timeout: float, code_coverage: bool = False) ->
         stdout, stderr = (_text(s) for s in proc.communicate())
         exit_status = None
         status, reason = "error", f"no result after {timeout:.0f} s (--timeout): killed"
+    finally:
+        _RUNNING.discard(proc)
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt       # killed by Ctrl-C: no result, --resume runs it again
     wall_seconds = time.perf_counter() - start
     seconds = wall_seconds if run_seconds is None else run_seconds
     _write_atomic(out / "logs" / f"{job.name}.log",
@@ -644,19 +665,24 @@ def main(args: argparse.Namespace) -> int:
     todo = [job for job in jobs if job.name not in results]
     start = time.perf_counter()
     progress = Progress(len(todo))
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(run_job, job, out, args.timeout, args.code_coverage): job
-                       for job in todo}
-            for future in as_completed(futures):
-                result = future.result()
-                results[result.name] = result
-                progress.done(result)
+        futures = {pool.submit(run_job, job, out, args.timeout, args.code_coverage): job
+                   for job in todo}
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.name] = result
+            progress.done(result)
         progress.close()
     except KeyboardInterrupt:
-        print("hvcosim regress: interrupted; finished results are kept (rerun with --resume)",
+        # Queued jobs never start; running ones die with their process groups (no result).
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_running()
+        print("\nhvcosim regress: interrupted; finished results are kept (rerun with --resume)",
               file=sys.stderr)
         return 130
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     wall = time.perf_counter() - start
 
     ordered = [results[job.name] for job in jobs]

@@ -128,3 +128,24 @@ def test_scenario_jobs_carry_their_options_and_scripted_vmm_actions(tmp_path):
     actions = Path(job.argv[job.argv.index("--vmm-actions") + 1])
     assert json.loads(actions.read_text())                 # the actions the scenario scripts
     assert job.expected_exit == 0 and "--seed" in job.argv
+
+
+def test_every_fourth_seed_runs_with_bus_stalls(tmp_path):
+    jobs = regress.seed_jobs(4, 1, tmp_path, "verilator")
+    stalled = [j.name for j in jobs if "--axi-backpressure" in j.argv]
+    assert stalled == ["gen-4"]
+    assert all("--axi-backpressure" not in j.argv for j in regress.seed_jobs(4, 1, tmp_path / "r", "reference"))
+
+
+def test_ctrl_c_stops_queued_and_running_jobs_promptly(tmp_path, guest_elfs):
+    out = tmp_path / "run"
+    proc = _regress(out, "--jobs", "1", env={regress.FAULT_ENV: "rv32i_control:hang"})
+    deadline = time.monotonic() + 300
+    while not (out / "results" / "rv32i_alu.json").exists():     # the hanging job is running now
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)              # not the 600 s of the hung job
+    assert proc.returncode == 130 and "interrupted; finished results are kept" in stderr
+    assert sorted(p.name for p in (out / "results").glob("*.json")) == ["rv32i_alu.json"]
