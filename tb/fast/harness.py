@@ -1,0 +1,55 @@
+"""Host side of the fast mode: the harness top, its sources and its parameters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+HDL_DIR = Path(__file__).resolve().parent.parent / "hdl"
+TOP = "cosim_harness"
+HARNESS_FILES = ("axi_mem.sv", "trace_buffer.sv", "isolation_guard.sv", "cosim_harness.sv")
+DEFAULT_TRACE_DEPTH = 64
+MIN_MEM_BYTES = 1 << 20
+MAX_MEM_BYTES = 1 << 28          # the dirty-page vector stays under Verilator's 65,536-bit limit
+
+
+def sources(rtl: list[Path] | None = None) -> list[Path]:
+    """The unit's sources (or a mutated copy's) followed by the harness files."""
+    from tb.sim.tools import rtl_sources
+    return list(rtl if rtl is not None else rtl_sources()) + [HDL_DIR / f for f in HARNESS_FILES]
+
+
+def mem_bytes_for(host_bytes: int) -> int:
+    """The SV array size for a host memory of ``host_bytes``: the next power of two
+    (few distinct sizes, so few builds)."""
+    size = MIN_MEM_BYTES
+    while size < host_bytes:
+        size <<= 1
+    if size > MAX_MEM_BYTES:
+        raise ValueError(f"fast memory mode: host memory of {host_bytes >> 20} MiB is more than the "
+                         f"harness's {MAX_MEM_BYTES >> 20} MiB (use --memory bfm)")
+    return size
+
+
+def parameters(host_bytes: int, trace_depth: int = DEFAULT_TRACE_DEPTH, num_vcpus: int = 2,
+               tlb_entries: int = 16) -> dict:
+    if trace_depth < 16 or trace_depth & (trace_depth - 1):
+        raise ValueError(f"trace depth must be a power of two >= 16, got {trace_depth}")
+    return {"NUM_VCPUS": num_vcpus, "TLB_ENTRIES": tlb_entries,
+            "MEM_WORDS": mem_bytes_for(host_bytes) // 4, "TRACE_DEPTH": trace_depth, "TRACE_SLACK": 8}
+
+
+def host_bytes_of(job: dict) -> int:
+    """Host memory the job's guests need (as ``vmm_model.run`` sizes it)."""
+    from vmm_model.run import RunOptions, _host_size
+    from tb.cosim import OPTION_NAMES
+    options = RunOptions(**{k: v for k, v in job.get("options", {}).items() if k in OPTION_NAMES})
+    return _host_size(options, len(job["elfs"]))
+
+
+def build(sim: str, jobs: list[dict], waves: bool = False, sources: list[Path] | None = None,
+          parameters: dict | None = None):
+    """Build (or reuse) the harness for ``jobs``: an SV array big enough for the largest host
+    memory; ``parameters`` (e.g. ``TRACE_DEPTH``, ``NUM_VCPUS``) override the defaults."""
+    from tb.sim import runner
+    params = globals()["parameters"](max(host_bytes_of(job) for job in jobs))
+    params.update(parameters or {})
+    return runner.build(sim, top=TOP, waves=waves, sources=globals()["sources"](sources), parameters=params)

@@ -1,0 +1,59 @@
+"""The trace ring of ``tb/hdl/trace_buffer.sv`` seen from Python.
+
+Each slot is ``REC_BITS`` = 640 bits: the fields of ``RetireRecord`` in
+declaration order from bit 0 up (599 bits), zero-padded to ten 64-bit lanes, as
+``cosim_harness.sv`` concatenates them.  The whole ring is one packed vector:
+one VPI read per drain, one ``int`` conversion, then numpy splits the lanes
+into one ``uint64`` row per record.
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from interfaces.trace import TRACE_WIDTH, RetireRecord
+
+REC_BITS = 640
+LANES = REC_BITS // 64
+FIELD_NAMES = tuple(f.name for f in fields(RetireRecord))
+LAYOUT: list[tuple[str, int, int]] = []          # (name, bit offset, width)
+_offset = 0
+for _name in FIELD_NAMES:
+    LAYOUT.append((_name, _offset, TRACE_WIDTH[_name]))
+    _offset += TRACE_WIDTH[_name]
+RECORD_BITS = _offset
+assert RECORD_BITS <= REC_BITS
+COLUMN = {name: i for i, name in enumerate(FIELD_NAMES)}
+
+
+def field_at(bit: int) -> str:
+    """The record field holding bit ``bit`` of a slot (for X/Z reports)."""
+    for name, off, width in LAYOUT:
+        if off <= bit < off + width:
+            return name
+    return "padding"
+
+
+def unpack(lanes: np.ndarray) -> np.ndarray:
+    """``(n, LANES)`` uint64 slots -> ``(n, len(FIELD_NAMES))`` uint64, one column per field."""
+    out = np.empty((lanes.shape[0], len(LAYOUT)), dtype=np.uint64)
+    for col, (_name, off, width) in enumerate(LAYOUT):
+        lane, shift = divmod(off, 64)
+        value = lanes[:, lane] >> np.uint64(shift)
+        if shift and shift + width > 64:
+            value = value | (lanes[:, lane + 1] << np.uint64(64 - shift))
+        if width < 64:
+            value = value & np.uint64((1 << width) - 1)
+        out[:, col] = value
+    return out
+
+
+def slots_of(ring_int: int, depth: int) -> np.ndarray:
+    """The ring value (an int, slot 0 in the low bits) as ``(depth, LANES)`` uint64."""
+    raw = ring_int.to_bytes(depth * REC_BITS // 8, "little")
+    return np.frombuffer(raw, dtype="<u8").reshape(depth, LANES)
+
+
+def records(rows: np.ndarray) -> list[RetireRecord]:
+    return [RetireRecord(*row) for row in rows.tolist()]
