@@ -58,6 +58,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     await rtl.start(options.contexts)
     rtl.ram.backpressure(seed=options.seed + 1, probability=float(job.get("backpressure", 0.0)))
     lockstep = LockstepUnit(rtl, setup.memory, setup.vms, monitor=monitor)
+    lockstep.sb.continue_on_mismatch = bool(job.get("continue"))      # continue-and-count
+    lockstep.sb.max_mismatches = int(job.get("max_mismatches", lockstep.sb.max_mismatches))
     from tb.coverage.job_probe import JobProbe      # functional coverage + performance numbers
     probe = JobProbe(lockstep, job)
     result = await run_vmm(lockstep, setup.vms, options)
@@ -74,7 +76,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     failure = lockstep.sb.failure
     if failure is not None:
         out.update(status="mismatch", message=f"{failure.kind}: {str(failure).splitlines()[0]}",
-                   report=str(failure), mismatch={"kind": failure.kind, **failure.data})
+                   report=str(failure), mismatch={"kind": failure.kind, **failure.data},
+                   mismatch_count=lockstep.sb.mismatches, mismatch_kinds=dict(lockstep.sb.mismatch_kinds))
     elif result.status != "error":
         diff = lockstep.memory_differences()
         if diff:
@@ -150,6 +153,11 @@ def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "
             results.append({"name": job.get("name", ""), "status": "error", "exit_status": 4,
                             "message": f"no result: the simulator ended before this job finished (log {log})",
                             "details": tail})
+    from tb.mismatch_report import write_report      # mismatch.json/.txt/.html (docs/cosim.md)
+    for i, (job, res) in enumerate(zip(spec["jobs"], results)):
+        if res.get("status") == "mismatch":
+            where = work_dir if len(jobs) == 1 else work_dir / f"job-{i}"
+            res["mismatch_report"] = write_report(where, res, job, sim, waves, work_dir, sources)
     return results
 
 
@@ -180,6 +188,11 @@ def add_arguments(parser) -> None:
                         help="run directory: results, simulator log, mismatch.json + mismatch.txt on a mismatch "
                              "(default out/cosim-<time>)")
     parser.add_argument("--waves", action="store_true", help="record waves (VCD on Verilator, FST on Icarus)")
+    parser.add_argument("--continue", dest="continue_run", action="store_true",
+                        help="after a mismatch, re-synchronise the reference to the RTL and go on counting "
+                             "(exit status stays 1)")
+    parser.add_argument("--max-mismatches", type=parse_count, default=100, metavar="N",
+                        help="with --continue: stop after N mismatches (default 100)")
     parser.add_argument("--axi-backpressure", type=float, default=0.0, metavar="P",
                         help="probability of a stall on each m_axi channel in each cycle, 0..0.95 "
                              "(seeded by --seed; default 0)")
@@ -197,6 +210,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--signature", metavar="FILE", help="write the first guest's signature words")
     parser.add_argument("--vmm-actions", metavar="FILE",
                         help="scripted VMM actions, a JSON list (as hvcosim run; docs/scenarios.md)")
+
+
+def _reproduce_command(job: dict, args) -> str:
+    """The command line that reproduces this run (with ``$HVCOSIM_RTL_DIR`` when it is set)."""
+    from tb.mismatch_report import reproduce_command
+    from tb.sim.tools import RTL_DIR_ENV, rtl_sources
+    extra = ["--vmm-actions", str(Path(args.vmm_actions).resolve())] if getattr(args, "vmm_actions", None) else []
+    return reproduce_command({k: v for k, v in job.items() if k != "command"}, args.sim, args.waves,
+                             rtl_sources() if os.environ.get(RTL_DIR_ENV) else None, extra)
 
 
 def main(args) -> int:
@@ -227,8 +249,11 @@ def main(args) -> int:
     out = Path(args.out or f"out/cosim-{time.strftime('%Y%m%d-%H%M%S')}")
     print(f"{PROG} cosim: building and running on {args.sim} (run directory {out})", file=sys.stderr)
     try:
-        [res] = run_cosim([{"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options,
-                            "backpressure": args.axi_backpressure}],
+        job = {"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options,
+               "backpressure": args.axi_backpressure, "continue": args.continue_run,
+               "max_mismatches": args.max_mismatches}
+        job["command"] = _reproduce_command(job, args)
+        [res] = run_cosim([job],
                           sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed)
     except Exception as exc:
         print(f"{PROG} cosim: simulator error: {exc}", file=sys.stderr)
@@ -243,10 +268,10 @@ def main(args) -> int:
     if status == "usage":
         raise UsageError(f"{PROG} cosim: error: {res['message']}")
     if status == "mismatch":
-        (out / "mismatch.json").write_text(json.dumps(res["mismatch"], indent=1))
-        (out / "mismatch.txt").write_text(res["report"] + "\n")
         print(res["report"], file=sys.stderr)
-        print(f"{PROG}: MISMATCH: {res['message']} ({summary}; report in {out / 'mismatch.txt'})", file=sys.stderr)
+        counted = f"{res.get('mismatch_count', 1)} mismatches counted, " if args.continue_run else ""
+        print(f"{PROG}: MISMATCH: {res['message']} ({counted}{summary}; report in {out / 'mismatch.txt'}, "
+              f"{out / 'mismatch.html'}, {out / 'mismatch.json'})", file=sys.stderr)
     elif status == "pass":
         print(f"{PROG}: pass: {res['message']} ({summary})", file=sys.stderr)
     elif status == "fail":
