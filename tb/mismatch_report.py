@@ -157,9 +157,19 @@ def render_text(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _event_value(value) -> str:
+    """Addresses and CSR values in hex, small counts and indexes in decimal."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 4096:
+        return f"{value:#x}"
+    return str(value)
+
+
+def _event_details(e: dict) -> str:
+    return ", ".join(f"{k}={_event_value(v)}" for k, v in e.items() if k not in ("time_ns", "event"))
+
+
 def _event_text(e: dict) -> str:
-    rest = ", ".join(f"{k}={_hex(v)}" for k, v in e.items() if k not in ("time_ns", "event"))
-    return f"[{e.get('time_ns')} ns] {e.get('event')}: {rest}"
+    return f"[{e.get('time_ns')} ns] {e.get('event')}: {_event_details(e)}"
 
 
 # ------------------------------------------------------------------------------ HTML
@@ -223,7 +233,7 @@ def render_html(report: dict) -> str:
     out.append(f"<h2>VMM events before the mismatch (last {len(report['events'])})</h2>"
                "<table><tr><th>time (ns)</th><th>event</th><th>details</th></tr>")
     for ev in report["events"]:
-        details = ", ".join(f"{k}={_hex(v)}" for k, v in ev.items() if k not in ("time_ns", "event"))
+        details = _event_details(ev)
         out.append(f"<tr><td>{e(str(ev.get('time_ns')))}</td><td>{e(str(ev.get('event')))}</td>"
                    f"<td>{e(details)}</td></tr>")
     out.append("</table>")

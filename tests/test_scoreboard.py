@@ -236,3 +236,28 @@ def test_reproduce_command_uses_the_job_options():
     assert cmd == ("hvcosim cosim /g/a.elf /g/b.elf --sim verilator --vcpus 2 --seed 3 --axi-backpressure 0.25 "
                    "--continue --max-mismatches 9 --waves")
     assert reproduce_command({**job, "command": "hvcosim cosim x.elf"}, "icarus") == "hvcosim cosim x.elf"
+
+
+def test_report_gives_the_wave_files_and_the_window(guest_elfs, tmp_path):
+    import json
+
+    from tb.mismatch_report import CLOCK_PERIOD_NS, WAVE_WINDOW_CYCLES, write_report
+    result, job, _ = _mismatch_result(guest_elfs)
+    result["mismatch"]["time_ns"] = 100_000
+    (tmp_path / "sim").mkdir()
+    (tmp_path / "sim" / "vcpu_unit.fst").write_bytes(b"")
+    write_report(tmp_path / "run", result, job, "icarus", waves=True, work_dir=tmp_path)
+    report = json.loads((tmp_path / "run" / "mismatch.json").read_text())
+    half = WAVE_WINDOW_CYCLES * CLOCK_PERIOD_NS
+    assert report["waves"] == {"files": [str(tmp_path / "sim" / "vcpu_unit.fst")], "time_ns": 100_000,
+                               "window_ns": [100_000 - half, 100_000 + half]}
+    assert report["command"].endswith("--waves")
+    assert f"window [{100_000 - half}, {100_000 + half}] ns" in (tmp_path / "run" / "mismatch.txt").read_text()
+
+
+def test_vmm_state_writes_are_classified_for_the_event_log():
+    from tb.scoreboard import _describe_write
+    assert _describe_write({"pc": 0x8000_0000, "hgatp": 0x8000_0001, "x1": 0})["action"].startswith("load vCPU")
+    assert _describe_write({"hvip": 0x4})["action"] == "interrupt injection (hvip)"
+    event = _describe_write({"sepc": 0x8000_0010})
+    assert event == {"action": "state write", "fields": {"sepc": "0x80000010"}, "num_fields": 1}
