@@ -176,6 +176,7 @@ OPTIONAL_COMMANDS = (
     ("gen", "vmm_model.gen.cli", "write a random guest program (no toolchain needed)"),
     ("regress", "tb.regress", "run the guest suite in parallel, one summary"),
     ("cosim", "tb.cosim", "run guests on the RTL, every retirement checked against the reference"),
+    ("bench", "tb.bench", "the performance figures: software, RTL and co-simulation side by side"),
 )
 
 

@@ -51,7 +51,11 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
                                              if k in OPTION_NAMES})
     t0 = time.monotonic()
     setup = setup_guests(job["elfs"], options)
-    if rtl is None:
+    fast = job.get("memory", "bfm") == "fast"
+    if fast:     # SV memory, trace ring and isolation guard of tb/hdl (docs/performance.md)
+        from tb.fast.unit import fast_unit
+        rtl, monitor = fast_unit(dut, setup, rtl, monitor)
+    elif rtl is None:
         rtl = RtlUnit(dut, setup.memory)
     else:
         rtl.serve(setup.memory)
@@ -64,6 +68,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     probe = JobProbe(lockstep, job)
     result = await run_vmm(lockstep, setup.vms, options)
     lockstep.monitor.stop()
+    # Fast mode: the pages the bus wrote in the SV array must equal the master copy.
+    readback = await rtl.readback_differences() if fast and lockstep.sb.failure is None else []
     measured = await probe.finish(result)
     out = {"name": job.get("name", ""), "status": result.status, "message": result.message,
            "instructions": result.instructions, "checked": lockstep.sb.checked,
@@ -78,6 +84,11 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
         out.update(status="mismatch", message=f"{failure.kind}: {str(failure).splitlines()[0]}",
                    report=str(failure), mismatch={"kind": failure.kind, **failure.data},
                    mismatch_count=lockstep.sb.mismatches, mismatch_kinds=dict(lockstep.sb.mismatch_kinds))
+    elif readback:
+        out.update(status="mismatch", message=f"the harness memory differs from the trace's stores at "
+                   f"{len(readback)}+ addresses, first {readback[0]:#010x}",
+                   report="harness memory differs at " + " ".join(f"{a:#x}" for a in readback),
+                   mismatch={"kind": "memory", "field": "memory", "pc": None, "addresses": readback})
     elif result.status != "error":
         diff = lockstep.memory_differences()
         if diff:
@@ -90,6 +101,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
             out["signature"] = result.signature
     out["seconds"] = round(time.monotonic() - t0, 3)
     out["memory_mirrored_writes"] = lockstep.mirrored
+    if fast:
+        out["fast_mode"] = rtl.fast_stats()
     out["exit_status"] = EXIT_STATUS[out["status"]]
     lockstep.close()
     return out, rtl
@@ -130,7 +143,15 @@ def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "
     from tb.sim import runner
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
-    b = runner.build(sim, waves=waves, sources=sources, parameters=parameters)
+    modes = {job.get("memory", "bfm") for job in jobs}
+    if len(modes) > 1:
+        raise ValueError("the jobs of one run_cosim call share one memory mode (one simulator top)")
+    fast = modes == {"fast"}
+    if fast:     # the harness top around the unit, its own cocotb entry (tb/fast)
+        from tb.fast import harness
+        b = harness.build(sim, jobs, waves=waves, sources=sources, parameters=parameters)
+    else:
+        b = runner.build(sim, waves=waves, sources=sources, parameters=parameters)
     spec = {"jobs": []}
     for i, job in enumerate(jobs):
         job = dict(job)
@@ -141,7 +162,7 @@ def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "
     jobs_file = work_dir / "jobs.json"
     jobs_file.write_text(json.dumps(spec, indent=1))
     log = work_dir / "sim.log"
-    runner.run(b, "tb.cosim", test_dir=work_dir / "sim", seed=seed,
+    runner.run(b, "tb.fast.entry" if fast else "tb.cosim", test_dir=work_dir / "sim", seed=seed,
                extra_env={JOBS_ENV: str(jobs_file)}, log_file=log)
     results = []
     for job in spec["jobs"]:
