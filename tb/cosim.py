@@ -209,6 +209,9 @@ def add_arguments(parser) -> None:
                         help="run directory: results, simulator log, mismatch.json + mismatch.txt on a mismatch "
                              "(default out/cosim-<time>)")
     parser.add_argument("--waves", action="store_true", help="record waves (VCD on Verilator, FST on Icarus)")
+    parser.add_argument("--memory", choices=("bfm", "fast"), default="bfm",
+                        help="m_axi memory: bfm = the Python AXI responder (latency, back-pressure, errors; "
+                             "default), fast = the SV harness memory, trace drained in batches (docs/performance.md)")
     parser.add_argument("--continue", dest="continue_run", action="store_true",
                         help="after a mismatch, re-synchronise the reference to the RTL and go on counting "
                              "(exit status stays 1)")
@@ -251,6 +254,8 @@ def main(args) -> int:
             raise UsageError(f"{PROG} cosim: error: {g}: no such file")
     if not 0.0 <= args.axi_backpressure <= 0.95:
         raise UsageError(f"{PROG} cosim: error: --axi-backpressure must be 0..0.95, got {args.axi_backpressure}")
+    if args.memory == "fast" and args.axi_backpressure:
+        raise UsageError(f"{PROG} cosim: error: --axi-backpressure needs --memory bfm (no bus randomization in fast mode)")
     if args.contexts > 2:
         raise UsageError(f"{PROG} cosim: error: --contexts must be 1..2 (the RTL's NUM_VCPUS), got {args.contexts}")
     options = {"vcpus": args.vcpus, "mem": args.mem, "mem_budget": args.mem_budget, "seed": args.seed,
@@ -273,6 +278,8 @@ def main(args) -> int:
         job = {"name": Path(args.guests[0]).stem, "elfs": args.guests, "options": options,
                "backpressure": args.axi_backpressure, "continue": args.continue_run,
                "max_mismatches": args.max_mismatches}
+        if args.memory == "fast":
+            job["memory"] = "fast"
         job["command"] = _reproduce_command(job, args)
         [res] = run_cosim([job],
                           sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed)
