@@ -2,9 +2,9 @@
 
 Each slot is ``REC_BITS`` = 640 bits: the fields of ``RetireRecord`` in
 declaration order from bit 0 up (599 bits), zero-padded to ten 64-bit lanes, as
-``cosim_harness.sv`` concatenates them.  The whole ring is one packed vector:
-one VPI read per drain, one ``int`` conversion, then numpy splits the lanes
-into one ``uint64`` row per record.
+``cosim_harness.sv`` concatenates them.  A drain reads each pending slot once
+(one VPI read, one ``int`` conversion of its binary string), then numpy splits
+the lanes of the whole batch into one ``uint64`` row per record.
 """
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def slots_of(ring_int: int, depth: int) -> np.ndarray:
     """The ring value (an int, slot 0 in the low bits) as ``(depth, LANES)`` uint64."""
     raw = ring_int.to_bytes(depth * REC_BITS // 8, "little")
     return np.frombuffer(raw, dtype="<u8").reshape(depth, LANES)
+
+
+def lanes_of(values: list[int]) -> np.ndarray:
+    """Slot values (ints) as ``(len(values), LANES)`` uint64."""
+    raw = b"".join(v.to_bytes(REC_BITS // 8, "little") for v in values)
+    return np.frombuffer(raw, dtype="<u8").reshape(len(values), LANES)
 
 
 def records(rows: np.ndarray) -> list[RetireRecord]:

@@ -77,7 +77,6 @@ module cosim_harness #(
 
   // Python side of the fast mode.
   input  logic [31:0]         trace_consumed,
-  output logic [TRACE_DEPTH*RecW-1:0] trace_ring,
   output logic [31:0]         trace_pushed,
   output logic                trace_full,
   output logic                trace_overflow,
@@ -280,7 +279,6 @@ module cosim_harness #(
     .push_i    (rvfi_valid),
     .rec_i     (record),
     .consumed_i(trace_consumed),
-    .ring_o    (trace_ring),
     .pushed_o  (trace_pushed),
     .full_o    (trace_full),
     .overflow_o(trace_overflow),

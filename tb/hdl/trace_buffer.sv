@@ -1,6 +1,9 @@
 // Retirement trace buffer of the fast co-simulation mode: each RVFI record is
-// packed into one REC_W-bit slot of a ring of DEPTH slots, and the whole ring is
-// one packed output so that Python drains it with a single VPI read.
+// packed into one REC_W-bit slot of a ring of DEPTH slots (`ring_q`, an unpacked
+// array that Python reads slot by slot through VPI: one read per record).  An
+// unpacked array, not one packed vector of DEPTH*REC_W bits: Verilator copies a
+// packed vector written at a variable offset whole at every clock edge (the
+// non-blocking shadow copy), which cost more per cycle than the reads it saves.
 //
 // Python tells how many records it has consumed (`consumed_i`, a free-running
 // count, as `pushed_o`); occupancy = pushed - consumed.  `full_o` rises when at
@@ -20,7 +23,6 @@ module trace_buffer #(
   input  logic                     push_i,
   input  logic [REC_W-1:0]         rec_i,
   input  logic [31:0]              consumed_i,
-  output logic [DEPTH*REC_W-1:0]   ring_o,
   output logic [31:0]              pushed_o,
   output logic                     full_o,
   output logic                     overflow_o,
@@ -29,7 +31,7 @@ module trace_buffer #(
 
   localparam int SlotW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
 
-  logic [DEPTH*REC_W-1:0] ring_q;
+  logic [REC_W-1:0]       ring_q [DEPTH];
   logic [31:0]            pushed_q;
   logic                   overflow_q, xz_q;
   logic [31:0]            occupancy;
@@ -38,7 +40,6 @@ module trace_buffer #(
   assign occupancy  = pushed_q - consumed_i;
   assign slot       = pushed_q[SlotW-1:0];
   assign full_o     = occupancy >= 32'(DEPTH - SLACK);
-  assign ring_o     = ring_q;
   assign pushed_o   = pushed_q;
   assign overflow_o = overflow_q;
   assign xz_o       = xz_q;
@@ -47,9 +48,11 @@ module trace_buffer #(
   // (Python checks the whole ring for X/Z in one test).
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      ring_q <= '0;
+      for (int i = 0; i < DEPTH; i++) begin
+        ring_q[i] <= '0;
+      end
     end else if (push_i === 1'b1) begin
-      ring_q[32'(slot) * REC_W +: REC_W] <= rec_i;
+      ring_q[slot] <= rec_i;
     end
   end
 
