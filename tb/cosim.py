@@ -23,6 +23,8 @@ import traceback
 from pathlib import Path
 
 JOBS_ENV = "HVCOSIM_COSIM_JOBS"
+UVM_TEST_ENV = "HVCOSIM_UVM_TEST"            # the pyuvm test to run (like +UVM_TESTNAME)
+UVM_TESTS = ("CosimTest", "CosimStressBusTest", "CosimFaultTest")   # tb/uvm_env.py TESTS
 EXIT_STATUS = {"pass": 0, "fail": 1, "mismatch": 1, "timeout": 3, "error": 4}
 OPTION_NAMES = ("vcpus", "mem", "mem_budget", "seed", "quantum", "contexts", "max_instructions",
                 "signature_path", "vmm_actions")
@@ -35,9 +37,11 @@ except ImportError:  # pragma: no cover
     cocotb = None
 
 
-async def run_job(dut, job: dict, rtl=None, monitor=None):
+async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
     """One job inside the simulator; returns (result dictionary, the RtlUnit to reuse).
-    ``monitor``: the RVFI monitor to use (the pyuvm env's agent); by default one of its own."""
+    ``monitor``: the RVFI monitor to use (the pyuvm env's agent); by default one of its own.
+    ``env``: the pyuvm env's ports (``tb.uvm_env.EnvPorts``: register port, memory agent)."""
+    from tb.agents.axi_mem import AxiMemSettings, configure_responder
     from tb.rtl_unit import RtlUnit
     from tb.scoreboard import LockstepUnit, Mismatch
     from vmm_model.run import RunOptions, finish_signature, run_vmm, setup_guests
@@ -51,16 +55,25 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
                                              if k in OPTION_NAMES})
     t0 = time.monotonic()
     setup = setup_guests(job["elfs"], options)
+    axi = AxiMemSettings.from_job(job, env.axi_mem.defaults if env is not None else None, setup.vms)
     fast = job.get("memory", "bfm") == "fast"
     if fast:     # SV memory, trace ring and isolation guard of tb/hdl (docs/performance.md)
         from tb.fast.unit import fast_unit
         rtl, monitor = fast_unit(dut, setup, rtl, monitor)
     elif rtl is None:
-        rtl = RtlUnit(dut, setup.memory)
+        harness = env.harness if env is not None else None
+        ram = env.axi_mem.responder(dut, harness.clk, harness.rst_n, setup.memory) if env is not None else None
+        rtl = RtlUnit(dut, setup.memory, harness=harness, ram=ram)
     else:
         rtl.serve(setup.memory)
+    rtl.exits = []
     await rtl.start(options.contexts)
-    rtl.ram.backpressure(seed=options.seed + 1, probability=float(job.get("backpressure", 0.0)))
+    # Before the reference's snapshot of host memory: both sides see the same bus errors.
+    responder = getattr(rtl, "ram", None)
+    if responder is not None:
+        configure_responder(responder, axi, setup.memory, options.seed)
+    elif axi.errors or axi.error_rate:
+        raise ValueError("AXI error injection needs the m_axi responder of the BFM memory mode")
     lockstep = LockstepUnit(rtl, setup.memory, setup.vms, monitor=monitor)
     lockstep.sb.continue_on_mismatch = bool(job.get("continue"))      # continue-and-count
     lockstep.sb.max_mismatches = int(job.get("max_mismatches", lockstep.sb.max_mismatches))
@@ -77,7 +90,11 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
            "trace_hash": lockstep.sb.trace_hash.hexdigest(), "m_axi_accesses": lockstep.isolation.accesses,
            "output": {str(k): bytes(v).decode("latin-1") for k, v in output.items()},
            "vms": [{"index": v.index, "status": v.status, "reason": v.reason} for v in result.vms],
-           "details": result.details}
+           "details": result.details,
+           "exits": [{"ctx": e.ctx, "scause": e.scause, "sepc": e.sepc, "stval": e.stval, "htval": e.htval,
+                      "htinst": e.htinst, "gva": e.gva} for e in rtl.exits[-16:]],
+           "axi": {"latency": list(axi.latency), "backpressure": axi.backpressure,
+                   "error_responses": dict(getattr(responder, "errors_answered", {}))}}
     out.update(measured)
     failure = lockstep.sb.failure
     if failure is not None:
@@ -103,19 +120,22 @@ async def run_job(dut, job: dict, rtl=None, monitor=None):
     out["memory_mirrored_writes"] = lockstep.mirrored
     if fast:
         out["fast_mode"] = rtl.fast_stats()
+    if env is not None:
+        out["agents"] = env.stats()
     out["exit_status"] = EXIT_STATUS[out["status"]]
     lockstep.close()
     return out, rtl
 
 
-async def run_all_jobs(dut, monitor=None) -> None:
-    """Every job of ``$HVCOSIM_COSIM_JOBS`` (a JSON file), one after the other; each writes its result."""
+async def run_all_jobs(dut, monitor=None, jobs_file=None, env=None) -> None:
+    """Every job of ``jobs_file`` (default ``$HVCOSIM_COSIM_JOBS``, a JSON file), one after the
+    other; each writes its result."""
     from vmm_model.vmm.errors import GuestInputError
-    spec = json.loads(Path(os.environ[JOBS_ENV]).read_text())
+    spec = json.loads(Path(jobs_file or os.environ[JOBS_ENV]).read_text())
     rtl = None
     for job in spec["jobs"]:
         try:
-            res, rtl = await run_job(dut, job, rtl, monitor)
+            res, rtl = await run_job(dut, job, rtl, monitor, env)
         except GuestInputError as exc:
             res = {"name": job.get("name", ""), "status": "usage", "message": str(exc), "exit_status": 2}
         except Exception as exc:     # an internal error of this job: report it, go on
@@ -125,18 +145,21 @@ async def run_all_jobs(dut, monitor=None) -> None:
 
 
 if cocotb is not None and os.environ.get(JOBS_ENV):
-    # Inside the simulator: the pyuvm test (tb/uvm_env.py) is this module's only test.
+    # Inside the simulator: the pyuvm test (tb/uvm_env.py) named by $HVCOSIM_UVM_TEST
+    # (default CosimTest) is this module's only test.
     import pyuvm
 
-    from tb.uvm_env import CosimTest
-    pyuvm.test()(CosimTest)
+    from tb.uvm_env import TESTS, UVM_TEST_ENV
+    pyuvm.test()(TESTS[os.environ.get(UVM_TEST_ENV) or "CosimTest"])
 
 
 # ------------------------------------------------------------------------------ host side
 def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "out/cosim",
               waves: bool = False, seed: int | None = None, sources: list[Path] | None = None,
-              parameters: dict | None = None) -> list[dict]:
-    """Run ``jobs`` (dicts: name, elfs, options) in one simulation; return one result per job.
+              parameters: dict | None = None, uvm_test: str | None = None) -> list[dict]:
+    """Run ``jobs`` (dicts: name, elfs, options, axi) in one simulation; return one result per job.
+
+    ``uvm_test``: the pyuvm test class (tb/uvm_env.py ``TESTS``; default ``CosimTest``).
 
     A job whose result is missing (the simulator died) comes back as status ``error``.
     """
@@ -162,8 +185,12 @@ def run_cosim(jobs: list[dict], sim: str = "verilator", work_dir: Path | str = "
     jobs_file = work_dir / "jobs.json"
     jobs_file.write_text(json.dumps(spec, indent=1))
     log = work_dir / "sim.log"
-    runner.run(b, "tb.fast.entry" if fast else "tb.cosim", test_dir=work_dir / "sim", seed=seed,
-               extra_env={JOBS_ENV: str(jobs_file)}, log_file=log)
+    extra_env = {JOBS_ENV: str(jobs_file)}
+    if uvm_test:
+        if uvm_test not in UVM_TESTS:
+            raise ValueError(f"unknown uvm test {uvm_test!r} (known: {', '.join(UVM_TESTS)})")
+        extra_env[UVM_TEST_ENV] = uvm_test
+    runner.run(b, "tb.fast.entry" if fast else "tb.cosim", test_dir=work_dir / "sim", seed=seed, extra_env=extra_env, log_file=log)
     results = []
     for job in spec["jobs"]:
         path = Path(job["result"])
@@ -220,6 +247,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--axi-backpressure", type=float, default=0.0, metavar="P",
                         help="probability of a stall on each m_axi channel in each cycle, 0..0.95 "
                              "(seeded by --seed; default 0)")
+    parser.add_argument("--axi-latency", default=None, metavar="N|MIN:MAX",
+                        help="m_axi response latency in cycles: fixed N, or drawn per response from "
+                             "MIN..MAX (seeded by --seed; default 0)")
+    parser.add_argument("--axi-error", action="append", default=[], metavar="RANGE:slverr|decerr[:read|write]",
+                        help="answer accesses to RANGE with an error response (repeatable); RANGE is "
+                             "LO-HI (host-physical, HI exclusive), gpa:ADDR (the word at guest-physical ADDR "
+                             "of VM 0) or gpte:ADDR (the G-stage PTE mapping ADDR of VM 0)")
+    parser.add_argument("--axi-error-rate", type=float, default=0.0, metavar="P",
+                        help="fraction of host pages answering every access with SLVERR/DECERR, chosen "
+                             "by a hash of --seed and the page (the reference predicts them; default 0)")
+    parser.add_argument("--uvm-test", choices=UVM_TESTS, default="CosimTest",
+                        help="pyuvm test: CosimTest (default), CosimStressBusTest (latency 1..8, "
+                             "back-pressure 0.3 unless given), CosimFaultTest (error rate 0.02 unless given)")
     parser.add_argument("--vcpus", type=parse_count, default=1, metavar="N", help="vCPUs per VM (default 1)")
     parser.add_argument("--mem", type=parse_size, default=16 << 20, metavar="SIZE",
                         help="guest RAM per VM (default 16M)")
@@ -236,11 +276,52 @@ def add_arguments(parser) -> None:
                         help="scripted VMM actions, a JSON list (as hvcosim run; docs/scenarios.md)")
 
 
+def _axi_settings(args, prog: str, usage_error) -> dict:
+    """``--axi-latency/--axi-error/--axi-error-rate`` as a job's ``"axi"`` dictionary (bad: exit 2)."""
+    from tb.agents.axi_mem import parse_axi_error
+    axi: dict = {}
+    if args.axi_latency is not None:
+        text = args.axi_latency
+        try:
+            lo, _, hi = text.partition(":")
+            latency = [int(lo, 0), int(hi or lo, 0)]
+        except ValueError:
+            raise usage_error(f"{prog} cosim: error: --axi-latency {text!r}: want N or MIN:MAX") from None
+        if not 0 <= latency[0] <= latency[1] <= 1000:
+            raise usage_error(f"{prog} cosim: error: --axi-latency {text!r}: want 0 <= MIN <= MAX <= 1000")
+        axi["latency"] = latency
+    if args.axi_error:
+        try:
+            axi["errors"] = [parse_axi_error(text) for text in args.axi_error]
+        except ValueError as exc:
+            raise usage_error(f"{prog} cosim: error: --axi-error {exc}") from None
+    if args.axi_error_rate:
+        if not 0.0 <= args.axi_error_rate <= 1.0:
+            raise usage_error(f"{prog} cosim: error: --axi-error-rate must be 0..1, got {args.axi_error_rate}")
+        axi["error_rate"] = args.axi_error_rate
+    return axi
+
+
+def _axi_argv(args) -> list[str]:
+    """The AXI-memory and test options of this command line, for the reproduce command."""
+    argv = []
+    if getattr(args, "axi_latency", None) is not None:
+        argv += ["--axi-latency", args.axi_latency]
+    for text in getattr(args, "axi_error", None) or []:
+        argv += ["--axi-error", text]
+    if getattr(args, "axi_error_rate", 0.0):
+        argv += ["--axi-error-rate", str(args.axi_error_rate)]
+    if getattr(args, "uvm_test", "CosimTest") != "CosimTest":
+        argv += ["--uvm-test", args.uvm_test]
+    return argv
+
+
 def _reproduce_command(job: dict, args) -> str:
     """The command line that reproduces this run (with ``$HVCOSIM_RTL_DIR`` when it is set)."""
     from tb.mismatch_report import reproduce_command
     from tb.sim.tools import RTL_DIR_ENV, rtl_sources
     extra = ["--vmm-actions", str(Path(args.vmm_actions).resolve())] if getattr(args, "vmm_actions", None) else []
+    extra += _axi_argv(args)
     return reproduce_command({k: v for k, v in job.items() if k != "command"}, args.sim, args.waves,
                              rtl_sources() if os.environ.get(RTL_DIR_ENV) else None, extra)
 
@@ -256,6 +337,10 @@ def main(args) -> int:
         raise UsageError(f"{PROG} cosim: error: --axi-backpressure must be 0..0.95, got {args.axi_backpressure}")
     if args.memory == "fast" and args.axi_backpressure:
         raise UsageError(f"{PROG} cosim: error: --axi-backpressure needs --memory bfm (no bus randomization in fast mode)")
+    axi = _axi_settings(args, PROG, UsageError)
+    if args.memory == "fast" and axi:
+        raise UsageError(f"{PROG} cosim: error: --axi-latency/--axi-error/--axi-error-rate need --memory bfm "
+                         f"(the fast mode's memory is not the AXI memory agent)")
     if args.contexts > 2:
         raise UsageError(f"{PROG} cosim: error: --contexts must be 1..2 (the RTL's NUM_VCPUS), got {args.contexts}")
     options = {"vcpus": args.vcpus, "mem": args.mem, "mem_budget": args.mem_budget, "seed": args.seed,
@@ -269,9 +354,15 @@ def main(args) -> int:
         except GuestInputError as exc:
             raise UsageError(f"{PROG} cosim: error: --vmm-actions {exc}") from None
     try:
-        setup_guests(args.guests, RunOptions(**options))   # bad ELF, bad options: status 2 before simulating
+        setup = setup_guests(args.guests, RunOptions(**options))   # bad ELF, bad options: status 2 before simulating
     except GuestInputError as exc:
         raise UsageError(f"{PROG} cosim: error: {exc}") from None
+    from tb.agents.axi_mem import resolve_error
+    for entry in axi.get("errors", []):
+        try:
+            resolve_error(entry, setup.vms)        # a guest-physical target must be VM 0's RAM
+        except ValueError as exc:
+            raise UsageError(f"{PROG} cosim: error: --axi-error {exc}") from None
     out = Path(args.out or f"out/cosim-{time.strftime('%Y%m%d-%H%M%S')}")
     print(f"{PROG} cosim: building and running on {args.sim} (run directory {out})", file=sys.stderr)
     try:
@@ -280,9 +371,11 @@ def main(args) -> int:
                "max_mismatches": args.max_mismatches}
         if args.memory == "fast":
             job["memory"] = "fast"
+        if axi:
+            job["axi"] = axi
         job["command"] = _reproduce_command(job, args)
         [res] = run_cosim([job],
-                          sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed)
+                          sim=args.sim, work_dir=out, waves=args.waves, seed=args.seed, uvm_test=args.uvm_test)
     except Exception as exc:
         print(f"{PROG} cosim: simulator error: {exc}", file=sys.stderr)
         return 4

@@ -70,9 +70,11 @@ class RtlContext(Context):
         rec = {n: await h.crd(ctx, n) for n in EXIT_FIELDS}
         await h.gwr("EXIT_PENDING", 1 << ctx)
         hstatus = rec["hstatus"]
-        return ExitRecord(ctx=ctx, scause=rec["scause"], sepc=rec["sepc"], stval=rec["stval"],
+        exit = ExitRecord(ctx=ctx, scause=rec["scause"], sepc=rec["sepc"], stval=rec["stval"],
                           htval=rec["htval"], htinst=rec["htinst"], gva=int(bool(hstatus & HSTATUS_GVA)),
                           spvp=int(bool(hstatus & HSTATUS_SPVP)), extra={"hstatus": hstatus})
+        unit.exits.append(exit)
+        return exit
 
     async def reset(self) -> None:
         await self.unit.h.ctrl(self.ctx_id, CTRL_RESET)
@@ -87,13 +89,16 @@ class RtlContext(Context):
 class RtlUnit(Unit):
     """The unit behind its AXI4-Lite port; ``memory`` (a HostMemory) is served on ``m_axi``."""
 
-    def __init__(self, dut, memory, harness: Harness | None = None):
+    def __init__(self, dut, memory, harness: Harness | None = None, ram: HostRam | None = None):
+        """``harness``: the register port (default a ``Harness`` of its own; under the pyuvm env
+        a ``SequencedHarness``); ``ram``: the m_axi responder (default one of its own)."""
         self.dut = dut
         self.h = harness or Harness(dut)
         self.memory = memory
-        self.ram = HostRam(dut, self.h.clk, self.h.rst_n, memory=memory, record=False)
+        self.ram = ram or HostRam(dut, self.h.clk, self.h.rst_n, memory=memory, record=False)
         self.contexts: list[RtlContext] = []
         self.irq_enable = 0
+        self.exits: list[ExitRecord] = []       # every exit record read, in order
 
     def serve(self, memory) -> None:
         """Serve another HostMemory on ``m_axi`` (the next run of a multi-run simulation)."""

@@ -1,27 +1,41 @@
-"""The co-simulation as a pyuvm test: ``CosimTest`` → ``CosimEnv`` → agents + scoreboard.
+"""The co-simulation as a pyuvm test (DESIGN §6): tests → ``CosimEnv`` → agents + scoreboard.
 
-- ``RvfiAgent`` (monitor only): samples ``rvfi_*`` with ``tb.scoreboard.RvfiMonitor``
-  and publishes every ``RetireRecord`` (or a ``SignalError`` for X/Z) on its
-  analysis port ``ap``.
-- ``ScoreboardComponent`` (a ``uvm_subscriber`` on that port): forwards each item
-  to the ``Scoreboard`` of the run in progress (tb/scoreboard.py), which steps the
-  shadow reference and compares.
-- ``CosimTest.run_phase``: the VMM runs each job of ``$HVCOSIM_COSIM_JOBS``
-  through ``tb.cosim.run_job`` (the VMM drives the AXI4-Lite port through
-  ``RtlUnit``; the m_axi responder serves its host memory), with the env's RVFI
-  agent bound to the job's scoreboard.
+```
+CosimTest / CosimStressBusTest / CosimFaultTest (uvm_test)   run_phase: VmmSequence on env.axil.sequencer
+└─ CosimEnv (uvm_env)
+   ├─ axil: AxiLiteAgent        sequencer → driver → BFM Harness (AxiLiteMaster on s_axil); monitor
+   │                            (AXI4-Lite rules; ap: RegAccess) → irq
+   ├─ axi_mem: AxiMemAgent      responder BFM HostRam (latency, back-pressure, SLVERR/DECERR); monitor
+   │                            (AXI4 rules; ap: AxiAccess)          -- factory: Stress/Faulty variants
+   ├─ rvfi: RvfiAgent           RvfiMonitor on rvfi_* (ap: RetireRecord or SignalError)
+   ├─ irq: IrqMonitor           irq line vs IRQ_ENABLE/EXIT_PENDING (ap: IrqEvent)
+   └─ scoreboard: ScoreboardComponent   rvfi.ap + every monitor's violations port
+```
 
-The decorated test lives in tb/cosim.py (``pyuvm.test`` registers it in the
-module that applies it, the one the runner loads).
+- ``VmmSequence``: its body is the VMM.  Every job of the jobs file (ConfigDB key
+  ``jobs_file``) runs through ``tb.cosim.run_job`` on an ``RtlUnit`` whose register
+  accesses are ``RegItem``s of this sequence (``SequencedHarness``) and whose memory
+  responder is the memory agent's BFM, configured per job (``job["axi"]`` over the
+  agent's defaults, which come from ConfigDB ``axi_mem_settings`` or the factory
+  variant).
+- The test class is chosen by ``$HVCOSIM_UVM_TEST`` (like ``+UVM_TESTNAME``); tb/cosim.py
+  registers that one (``pyuvm.test`` registers a test in the module that applies it).
+- Violations reported while no job runs wait for the next job's scoreboard.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import cocotb
-from pyuvm import uvm_analysis_port, uvm_component, uvm_env, uvm_subscriber, uvm_test
+from pyuvm import (ConfigDB, uvm_analysis_port, uvm_component, uvm_env, uvm_factory, uvm_sequence,
+                   uvm_subscriber, uvm_test)
 
+from tb.agents.axi_lite import AxiLiteAgent, SequencedHarness
+from tb.agents.axi_mem import AxiMemAgent, FaultyAxiMemAgent, ProtocolViolation, StressAxiMemAgent
+from tb.agents.irq import IrqMonitor, IrqViolation
 from tb.scoreboard import RvfiMonitor
+
+from tb.cosim import UVM_TEST_ENV  # noqa: F401  (the name tests are chosen by)
 
 
 @dataclass
@@ -52,13 +66,34 @@ class RvfiAgent(uvm_component):
 
 
 class ScoreboardComponent(uvm_subscriber):
-    """Receives the RVFI agent's items; the scoreboard of the current run checks them."""
+    """Receives retirements and every monitor's violations; the current run's scoreboard checks them."""
 
     def build_phase(self):
         self.current = None          # tb.scoreboard.Scoreboard of the job in progress
+        self.waiting: list = []      # violations seen while no job ran
+        self.violations = 0
+
+    def bind(self, scoreboard) -> None:
+        self.current = scoreboard
+        waiting, self.waiting = self.waiting, []
+        for item in waiting:
+            self.write(item)
 
     def write(self, item):
         sb = self.current
+        if isinstance(item, (ProtocolViolation, IrqViolation)):
+            self.violations += 1
+            if sb is None:
+                self.waiting.append(item)
+            elif isinstance(item, ProtocolViolation):
+                v = item.violation
+                sb.fail("axi_protocol", f"AXI protocol violation ({v.rule}): {v.message}", field=v.bus,
+                        pc=None, rule=v.rule, cycle=v.cycle, **{k: val for k, val in v.data.items()
+                                                               if isinstance(val, (int, str, list))})
+            else:
+                sb.fail("irq", f"IRQ rule broken ({item.rule}): {item.message}", field="irq", pc=None,
+                        rule=item.rule)
+            return
         if sb is None:
             return
         if isinstance(item, SignalError):
@@ -69,11 +104,19 @@ class ScoreboardComponent(uvm_subscriber):
 
 class CosimEnv(uvm_env):
     def build_phase(self):
+        self.axil = AxiLiteAgent("axil", self)
+        self.axi_mem = AxiMemAgent.create("axi_mem", self)      # factory: a test may swap the variant
         self.rvfi = RvfiAgent("rvfi", self)
+        self.irq = IrqMonitor("irq", self)
         self.scoreboard = ScoreboardComponent("scoreboard", self)
 
     def connect_phase(self):
-        self.rvfi.ap.connect(self.scoreboard.analysis_export)
+        export = self.scoreboard.analysis_export
+        self.rvfi.ap.connect(export)
+        self.axi_mem.monitor.violations.connect(export)
+        self.axil.monitor.violations.connect(export)
+        self.irq.violations.connect(export)
+        self.axil.monitor.ap.connect(self.irq.analysis_export)
 
 
 class EnvMonitorBinding:
@@ -90,22 +133,71 @@ class EnvMonitorBinding:
         self.env.rvfi.monitor.stop()
 
     def bind(self, scoreboard) -> None:
-        self.env.scoreboard.current = scoreboard
+        self.env.scoreboard.bind(scoreboard)
 
     def close(self) -> None:
         self.env.scoreboard.current = None
 
 
+class EnvPorts:
+    """What ``tb.cosim.run_job`` takes from the env: the register port and the memory agent."""
+
+    def __init__(self, env: CosimEnv, harness):
+        self.env, self.harness, self.axi_mem = env, harness, env.axi_mem
+
+    def stats(self) -> dict:
+        """What the agents saw since the simulation started (reported with each job's result)."""
+        env = self.env
+        return {"s_axil_items_driven": env.axil.driver.items, "s_axil_accesses_seen": env.axil.monitor.accesses,
+                "m_axi_handshakes": dict(env.axi_mem.monitor.checker.handshakes),
+                "m_axi_cycles_sampled": env.axi_mem.monitor.sampler.cycles_sampled,
+                "m_axi_responses": {k: list(v) for k, v in env.axi_mem.monitor.responses.items()},
+                "irq_rises": env.irq.rises, "violations": env.scoreboard.violations}
+
+
+class VmmSequence(uvm_sequence):
+    """The VMM as a sequence: runs every job of the jobs file on the AXI-Lite sequencer."""
+
+    async def body(self):
+        from tb.cosim import run_all_jobs
+        env = ConfigDB().get(None, "", "cosim_env")
+        jobs_file = ConfigDB().get(None, "", "jobs_file")
+        harness = SequencedHarness(env.axil.bfm, self)
+        await run_all_jobs(cocotb.top, EnvMonitorBinding(env), jobs_file=jobs_file, env=EnvPorts(env, harness))
+
+
 class CosimTest(uvm_test):
-    """Every job of ``$HVCOSIM_COSIM_JOBS``, one after the other, each under lockstep."""
+    """The default scenario: every job with its own AXI settings (none: an ideal memory)."""
 
     def build_phase(self):
+        import os
         self.env = CosimEnv("env", self)
+        ConfigDB().set(None, "*", "cosim_env", self.env)
+        ConfigDB().set(None, "*", "jobs_file", os.environ["HVCOSIM_COSIM_JOBS"])
 
     async def run_phase(self):
-        from tb.cosim import run_all_jobs
         self.raise_objection()
         try:
-            await run_all_jobs(cocotb.top, EnvMonitorBinding(self.env))
+            seq = VmmSequence.create("vmm")
+            await seq.start(self.env.axil.sequencer)
         finally:
             self.drop_objection()
+
+
+class CosimStressBusTest(CosimTest):
+    """Slow and stalling memory (latency 1..8 cycles, back-pressure 0.3) unless a job says otherwise."""
+
+    def build_phase(self):
+        uvm_factory().set_type_override_by_type(AxiMemAgent, StressAxiMemAgent)
+        super().build_phase()
+
+
+class CosimFaultTest(CosimTest):
+    """Error responses on 2 % of the host pages (seeded) unless a job says otherwise."""
+
+    def build_phase(self):
+        uvm_factory().set_type_override_by_type(AxiMemAgent, FaultyAxiMemAgent)
+        super().build_phase()
+
+
+TESTS = {cls.__name__: cls for cls in (CosimTest, CosimStressBusTest, CosimFaultTest)}

@@ -1,7 +1,14 @@
-"""Host-physical memory, backed by numpy: what the VMM owns and the unit's m_axi port reaches."""
+"""Host-physical memory, backed by numpy: what the VMM owns and the unit's m_axi port reaches.
+
+``BusErrors`` is the one description of injected AXI error responses: the bus
+responder of the co-simulation answers from it, and the reference hart raises
+the matching access fault from it, so both sides fault on the same accesses.
+"""
 from __future__ import annotations
 
+import hashlib
 import weakref
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -11,6 +18,74 @@ PAGE_SHIFT = 12
 
 class HostMemoryError(Exception):
     """An access outside host memory."""
+
+
+OKAY, SLVERR, DECERR = 0, 2, 3
+RESPONSE_NAMES = {"slverr": SLVERR, "decerr": DECERR}
+
+
+@dataclass(frozen=True)
+class ErrorRange:
+    """Host-physical ``[lo, hi)`` answered with ``response`` (SLVERR/DECERR) for reads and/or writes."""
+    lo: int
+    hi: int
+    response: int = SLVERR
+    reads: bool = True
+    writes: bool = True
+
+
+@dataclass
+class BusErrors:
+    """Which host accesses get an AXI error response: by range, and by a seeded rate.
+
+    Granularity is the 32-bit word (an RV32 access never crosses one, and the
+    bus carries word addresses): word ``w`` errs when it overlaps an error
+    range of its direction.  The rate decides per 4 KiB host page from a hash of
+    ``(seed, page)`` -- a pure function, so the reference predicts it without
+    seeing the bus -- and such a page errs for reads and writes alike, with
+    SLVERR or DECERR chosen by another bit of the same hash.
+    """
+    ranges: list[ErrorRange] = field(default_factory=list)
+    rate: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._page_cache: dict[int, int] = {}
+
+    def _page_response(self, page: int) -> int:
+        response = self._page_cache.get(page)
+        if response is None:
+            digest = hashlib.blake2b(f"{self.seed}:{page}".encode(), digest_size=8).digest()
+            draw = int.from_bytes(digest[:7], "little") / float(1 << 56)
+            response = (DECERR if digest[7] & 1 else SLVERR) if draw < self.rate else OKAY
+            self._page_cache[page] = response
+        return response
+
+    def response(self, addr: int, is_write: bool) -> int:
+        """AXI response (OKAY/SLVERR/DECERR) for an access to the word holding host address ``addr``."""
+        word = addr & ~3
+        for r in self.ranges:
+            if r.lo < word + 4 and word < r.hi and (r.writes if is_write else r.reads):
+                return r.response
+        if self.rate > 0.0:
+            return self._page_response(addr >> PAGE_SHIFT)
+        return OKAY
+
+    def page_clean(self, page: int, is_write: bool) -> bool:
+        """No word of host page ``page`` errs for this direction (so a cache may skip the check)."""
+        lo, hi = page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT
+        for r in self.ranges:
+            if r.lo < hi and lo < r.hi and (r.writes if is_write else r.reads):
+                return False
+        return self.rate <= 0.0 or self._page_response(page) == OKAY
+
+    def to_dict(self) -> dict:
+        return {"ranges": [[r.lo, r.hi, r.response, r.reads, r.writes] for r in self.ranges],
+                "rate": self.rate, "seed": self.seed}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BusErrors":
+        return cls([ErrorRange(*r) for r in d.get("ranges", ())], float(d.get("rate", 0.0)), int(d.get("seed", 0)))
 
 
 class HostMemory:
@@ -28,7 +103,14 @@ class HostMemory:
     the page number (so fast store paths that skip the check can drop it).
     Code that writes ``array``/``u8``/``u16``/``u32`` directly must call
     ``notify_write`` afterwards, or cached readers may see stale bytes.
+
+    ``bus_errors`` (a ``BusErrors`` or None): accesses of the unit (the RTL's
+    ``m_axi``, the reference hart's fetches, loads, stores and PTE reads) that
+    get an error response; the VMM's own reads and writes are not bus accesses
+    and ignore it.  Set it before any hart runs on this memory.
     """
+
+    bus_errors: BusErrors | None = None
 
     def __init__(self, size: int, base: int = 0):
         if size <= 0 or size % 4096:
@@ -133,4 +215,10 @@ class HostMemory:
         copy.u16 = copy.u8.cast("H")
         copy.u32 = copy.u8.cast("I")
         copy._init_watching()   # a copy starts with no cached readers
+        copy.bus_errors = self.bus_errors
         return copy
+
+    def bus_error(self, addr: int, is_write: bool) -> int:
+        """The injected AXI response for a unit access at host ``addr`` (OKAY = 0 when none)."""
+        errors = self.bus_errors
+        return OKAY if errors is None else errors.response(addr, is_write)

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 PAGE = 4096
+OKAY, SLVERR, DECERR = 0, 2, 3
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
 HGATP_MODE_SV32X4 = 1 << 31
 TOOLCHAIN_PREFIX = "riscv64-unknown-elf-"
@@ -64,12 +65,20 @@ class HostMemoryTarget:
 
 
 class HostRam:
-    """Slave memory on the unit's ``m_axi`` port, with SLVERR injection by address range.
+    """Slave memory on the unit's ``m_axi`` port: the BFM of the AXI memory agent.
 
     By default an ``AxiRam`` of ``size`` bytes at address 0 (the smoke tests); with
     ``memory`` (a ``HostMemory``) an ``AxiSlave`` serving that memory, so the unit
     reads and writes the VMM's host memory itself.  ``on_access(address, length,
     is_write)`` is called for every access before it is served (isolation checks).
+
+    Settings (:meth:`configure`, :meth:`backpressure`): a response latency (fixed
+    or drawn per response from ``min..max`` cycles, seeded), random stalls on each
+    channel, and error responses -- SLVERR by range (:meth:`inject_error`, the RTL
+    unit tests) and the ``BusErrors`` of the served memory (SLVERR or DECERR by
+    range, direction and seeded rate; the reference hart faults from the same
+    object).  cocotbext-axi answers a failing access with SLVERR; the response is
+    rewritten to DECERR on its way out when the decision said so.
     """
 
     def __init__(self, dut, clk, rst_n, size: int = 1 << 20, prefix: str = "m_axi", memory=None,
@@ -77,7 +86,9 @@ class HostRam:
         import logging
 
         from cocotbext.axi import AxiBus, AxiRam, AxiSlave
+        self.clk = clk
         bus = AxiBus.from_prefix(dut, prefix)
+        self.memory = None
         if memory is None:
             self.ram = AxiRam(bus, clk, rst_n, reset_active_level=False, size=size)
         else:
@@ -85,11 +96,15 @@ class HostRam:
             self.ram = AxiSlave(bus, clk, rst_n, target=self.target, reset_active_level=False)
             self.serve(memory)
         for lg in (self.ram.write_if.log, self.ram.read_if.log):
-            lg.setLevel(logging.WARNING)
+            lg.setLevel(logging.ERROR)      # an injected error is logged as a warning: not news here
         self.error_ranges: list[tuple[int, int]] = []
         self.reads: list[int] = []      # addresses of read beats, in order (when ``record``)
         self.writes: list[int] = []
         self.on_access = None
+        self.latency = (0, 0)           # cycles before each response, min..max
+        self._latency_rng = None
+        self.errors_answered = {"read": 0, "write": 0}
+        self._decerr = {"read": False, "write": False}
         read0, write0 = self.ram.read_if._read, self.ram.write_if._write
 
         async def _read(address, length):
@@ -97,8 +112,12 @@ class HostRam:
                 self.reads.append(address)
             if self.on_access is not None:
                 self.on_access(address, length, False)
-            if self.error_ranges and self._error(address):
-                raise IOError(f"injected SLVERR on read of {address:#x}")
+            await self._delay()
+            response = self._response(address, False)
+            if response:
+                self._decerr["read"] = response == DECERR
+                self.errors_answered["read"] += 1
+                raise IOError(f"injected error response on read of {address:#x}")
             return await read0(address, length)
 
         async def _write(address, data):
@@ -106,15 +125,67 @@ class HostRam:
                 self.writes.append(address)
             if self.on_access is not None:
                 self.on_access(address, len(data), True)
-            if self.error_ranges and self._error(address):
-                raise IOError(f"injected SLVERR on write of {address:#x}")
+            await self._delay()
+            response = self._response(address, True)
+            if response:
+                self._decerr["write"] = response == DECERR
+                self.errors_answered["write"] += 1
+                raise IOError(f"injected error response on write of {address:#x}")
             return await write0(address, data)
 
         self.ram.read_if._read = _read
         self.ram.write_if._write = _write
+        self._rewrite_error_responses()
+
+    def _rewrite_error_responses(self) -> None:
+        """SLVERR -> DECERR on the R and B channels when the error decision was DECERR."""
+        r_channel, b_channel = self.ram.read_if.r_channel, self.ram.write_if.b_channel
+        r_send, b_send = r_channel.send, b_channel.send
+
+        async def send_r(r):
+            if int(r.rresp) == SLVERR and self._decerr["read"]:
+                r.rresp = DECERR
+            self._decerr["read"] = False
+            await r_send(r)
+
+        async def send_b(b):
+            if int(b.bresp) == SLVERR and self._decerr["write"]:
+                b.bresp = DECERR
+            self._decerr["write"] = False
+            await b_send(b)
+
+        r_channel.send = send_r
+        b_channel.send = send_b
+
+    def _response(self, address: int, is_write: bool) -> int:
+        if self.error_ranges and self._error(address):
+            return SLVERR
+        if self.memory is not None:
+            return self.memory.bus_error(address, is_write)
+        return OKAY
+
+    async def _delay(self) -> None:
+        lo, hi = self.latency
+        if hi <= 0:
+            return
+        cycles = lo if lo == hi else self._latency_rng.randint(lo, hi)
+        if cycles:
+            from cocotb.triggers import Timer
+            period = getattr(self, "clk_period_ns", 10)
+            await Timer(cycles * period, unit="ns")    # one wake-up, not one per cycle
+
+    def configure(self, latency: tuple[int, int] = (0, 0), seed: int = 1) -> None:
+        """Response latency in cycles: ``(n, n)`` fixed, ``(min, max)`` drawn per response (seeded)."""
+        import random
+        lo, hi = latency
+        if not 0 <= lo <= hi:
+            raise ValueError(f"latency {lo}..{hi}: want 0 <= min <= max")
+        self.latency = (lo, hi)
+        self._latency_rng = random.Random(seed)
 
     def serve(self, memory) -> None:
         """Serve another ``HostMemory`` from now on (only for a HostRam built with ``memory``)."""
+        self.memory = memory
         self.target.memory = memory
         self.ram.read = memory.read
         self.ram.write = memory.write

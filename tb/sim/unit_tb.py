@@ -41,7 +41,10 @@ class Harness:
         self.clk = getattr(dut, clk_name)
         self.rst_n = getattr(dut, rst_name)
         self.rst_n.value = 0        # before the BFMs look at the bus (Icarus starts at X)
-        cocotb.start_soon(Clock(self.clk, CLK_PERIOD_NS, unit="ns").start())
+        # First rising edge half a period in: cocotbext-axi BFMs enter reset on the edge
+        # X -> 0 of rst_n at time 0, whatever order the BFMs (the env's agents) are built in,
+        # so none samples the unit's X outputs at an edge before reset.
+        cocotb.start_soon(Clock(self.clk, CLK_PERIOD_NS, unit="ns").start(start_high=False))
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), self.clk,
                                   reset=self.rst_n, reset_active_level=False)
         quiet(self.axil.write_if.log, self.axil.read_if.log)

@@ -10,6 +10,11 @@ a walk read (memory write watching, see ``HostMemory.watch_page``).
 
 Svade: a PTE with A = 0, or D = 0 on a store, faults (both stages); nothing
 is ever written back.
+
+Bus errors (``HostMemory.bus_errors``, injected AXI SLVERR/DECERR): an error on
+a PTE read of either stage or on the final access is an access fault of the
+original access type (1/5/7), as in the RTL.  A page that may err is never put
+in the page caches, so every access to it is checked.
 """
 from __future__ import annotations
 
@@ -87,6 +92,13 @@ class Regime:
         memory = self.memory
         if spa >= HOST_LIMIT or not memory.contains(spa):
             raise Trap(ACCESS_FAULT[access], va)
+        errors = memory.bus_errors
+        if errors is not None:
+            # An injected AXI error response on the final access: the RTL's access fault.
+            if errors.response(spa, access == STORE):
+                raise Trap(ACCESS_FAULT[access], va)
+            if not errors.page_clean(spa >> 12, access == STORE):
+                return spa                  # never cache a page that may err: every access checks
         page = spa & ~PAGE_OFFSET
         off = page - memory.base
         if off & PAGE_OFFSET or not memory.contains(page, 4096):
@@ -108,8 +120,8 @@ class Regime:
 
     def _read_pte(self, host: int, va: int, access: int) -> int:
         memory = self.memory
-        if host >= HOST_LIMIT or not memory.contains(host, 4):
-            raise Trap(ACCESS_FAULT[access], va)
+        if host >= HOST_LIMIT or not memory.contains(host, 4) or memory.bus_error(host, False):
+            raise Trap(ACCESS_FAULT[access], va)   # PTE read refused: the original access's fault
         self.on_pte_read(host)
         return memory.u32[(host - memory.base) >> 2]
 
