@@ -179,6 +179,21 @@ def test_vary_vmm_knob():
     assert set(fixed.run_options) - {"vmm_actions"} == {"vcpus", "mem", "seed"}
     assert fixed.axi_settings == {}
     assert "quantum" in generate(9).run_options and generate(9).axi_settings
+    sizes = {generate(seed, Knobs(instructions=20)).run_options["mem"] for seed in range(30)}
+    assert len(sizes) > 1 and min(sizes) == 16 << 20
+
+
+def test_the_hole_after_ram_moves_with_the_seeds_ram_size():
+    """The mmio class's access past RAM aims at the seed's own RAM end."""
+    knobs = Knobs(instructions=400, weights={"mmio": 60})
+    for seed in range(40):
+        program = generate(seed, knobs)
+        end = 0x8000_0000 + program.run_options["mem"]
+        faults = [t.tval for t in program.expected_traps[0] if t.cause in (5, 7)]
+        if program.run_options["mem"] > 16 << 20 and any(end <= a < end + 64 for a in faults):
+            break
+    else:
+        pytest.fail("no seed with a larger RAM aimed at the hole right after it")
 
 
 def actions_of(program, do=None):

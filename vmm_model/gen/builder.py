@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from vmm_model import platform
 from vmm_model.isa import Instr
 
 from .asm import Assembler
@@ -69,6 +70,7 @@ class Builder:
         self.class_counts: dict[str, int] = {}
         self.page_tables = None                     # paging.PageTables when paging is on
         self.vmm_actions: list[dict] = []           # scripted VMM actions items ask for
+        self.ram_end = platform.RAM_BASE + platform.DEFAULT_RAM_SIZE   # the GPA right after RAM
 
     # -- emitting and executing -------------------------------------------------------
     def do(self, name: str, **fields: int) -> tuple[Instr, int]:

@@ -85,6 +85,7 @@ def generate(seed: int, knobs: Knobs | None = None,
         data += hart_data
         b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
                     layout.CTRL_BASE + hart * layout.CTRL_STRIDE, fail_route)
+        b.ram_end = layout.TEXT_BASE + vmm_random.ram_size(seed, knobs.vary_vmm)
         builders.append(b)
         if knobs.paging:
             b.page_tables = PageTables(b, knobs.vcpus * knobs.data_pages)

@@ -154,7 +154,7 @@ def item_mmio(b: Builder) -> None:
         addr = rng.choice((rng.randrange(0x1000, 0x0FFF_F000), rng.randrange(0x2000_0000, 0x3FFF_0000),
                            platform.UART_BASE + 0x1000, 0xFFFF_F000,
                            # just past guest RAM (the seed's run options fix its size)
-                           platform.RAM_BASE + platform.DEFAULT_RAM_SIZE + rng.randrange(0, 64)))
+                           b.ram_end + rng.randrange(0, 64)))
         addr -= addr % size
         b.li(base, addr)
         if name[0] == "s":

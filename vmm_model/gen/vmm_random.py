@@ -1,7 +1,10 @@
 """The VMM side of a generated program, chosen by the same seed (docs/generator.md).
 
 - ``vmm_options``: scheduling and memory pressure — the preemption quantum, the
-  hardware contexts, sometimes a resident-memory budget that forces swapping.
+  hardware contexts, sometimes a resident-memory budget that forces swapping —
+  and the guest RAM size (``ram_size``: 16, 20 or 32 MiB), so the unmapped hole
+  after RAM, where the program expects access faults, starts at a seed-chosen
+  address.
 - ``vmm_events``: G-stage events the guest cannot notice but the unit must get
   right: pages swapped out before the start (the first touch swaps them in),
   pages remapped onto other host frames or swapped out at the n-th exit (each
@@ -26,15 +29,22 @@ from vmm_model.elf import Segment
 from vmm_model.vmm.guest_ram import MIN_BUDGET_PAGES
 
 QUANTA = (10_000, 1_000, 97, 13)
+RAM_SIZES = (16 << 20, 16 << 20, 20 << 20, 32 << 20)   # the layout needs the first 16 MiB
 LATENCIES = ((0, 0), (0, 0), (1, 1), (0, 3), (2, 8))
 BACKPRESSURES = (0.0, 0.0, 0.1, 0.3, 0.6)
 EVENT_EXITS = 60          # events fire at one of the first EVENT_EXITS exits (if the run has them)
 
 
+def ram_size(seed: int, vary: bool) -> int:
+    """Guest RAM of the VM: where guest-physical RAM ends and the hole after it begins (the
+    ``mmio`` class expects access faults right there).  Its own stream of the seed."""
+    return random.Random(f"ram:{seed}").choice(RAM_SIZES) if vary else platform.DEFAULT_RAM_SIZE
+
+
 def vmm_options(rng: random.Random, seed: int, vcpus: int, vary: bool) -> dict[str, int | None]:
     """RunOptions scalars.  The RAM size is stated, not left to a default: programs touch
     the address right after it."""
-    options: dict[str, int | None] = {"vcpus": vcpus, "mem": platform.DEFAULT_RAM_SIZE, "seed": seed}
+    options: dict[str, int | None] = {"vcpus": vcpus, "mem": ram_size(seed, vary), "seed": seed}
     if vary:
         options["quantum"] = rng.choice(QUANTA)
         options["contexts"] = rng.choice((1, 2))

@@ -123,10 +123,12 @@ class ScriptedActions:
             for vm in self.vms:
                 if action.get("vm", vm.index) != vm.index:
                     continue
-                for vcpu in vm.vcpus:
-                    if action.get("vcpu", vcpu.index) == vcpu.index:
-                        await self._apply(action, vcpu, unit)
-                        self.fired[index] += 1
+                vcpus = [v for v in vm.vcpus if action.get("vcpu", v.index) == v.index]
+                if action["do"] not in STATE_ACTIONS:
+                    vcpus = vcpus[:1]           # a page or a flush is the VM's: once
+                for vcpu in vcpus:
+                    await self._apply(action, vcpu, unit)
+                    self.fired[index] += 1
 
     async def after_exit(self, vcpu: VCpu, exit: ExitRecord, unit) -> None:
         if not vcpu.vm.running:
