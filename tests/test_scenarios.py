@@ -162,3 +162,37 @@ def test_exit_triggers_count_matching_exits(trigger, fired, tmp_path):
     actions = [*scenario.options["vmm_actions"], extra]
     result = run_scenario(scenario, tmp_path, vmm_actions=actions)
     assert result.status == "pass" and result.actions_fired[-1] == fired
+
+
+# -- the command line reproduces a scenario: its ELFs, options and --vmm-actions file -------
+
+def _cli_args(scenario, tmp_path) -> list[str]:
+    import json
+    elfs = [str(p) for p in scenario.build(tmp_path)]
+    options = scenario.options
+    actions = tmp_path / "actions.json"
+    actions.write_text(json.dumps(options["vmm_actions"]))
+    return [*elfs, "--seed", str(options["seed"]), "--vmm-actions", str(actions)]
+
+
+def test_hvcosim_run_reproduces_a_scenario_from_its_actions_file(tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    args = _cli_args(SCENARIOS["irq-priority"], tmp_path)
+    assert hvcosim(["run", *args]) == 0, capsys.readouterr().err
+    assert hvcosim(["run", *args[:-2]]) == 1          # without the VMM's part the guest fails
+
+
+def test_hvcosim_cosim_reproduces_a_scenario_on_icarus(tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    args = _cli_args(SCENARIOS["vi-sret-vtsr"], tmp_path)
+    status = hvcosim(["cosim", "--sim", "icarus", "--out", str(tmp_path / "run"), *args])
+    assert status == 0, capsys.readouterr().err
+
+
+def test_hvcosim_cosim_bad_actions_file_exits_2_before_simulating(tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    elf = SCENARIOS["vi-vtvm"].build(tmp_path)[0]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"at": "start"}')
+    assert hvcosim(["cosim", str(elf), "--vmm-actions", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert "--vmm-actions" in capsys.readouterr().err and not (tmp_path / "r").exists()
