@@ -426,3 +426,20 @@ def test_a_wrong_expectation_makes_the_guest_fail(knob, seed, tmp_path):
     result = run_on_reference(program, tmp_path)
     assert (result.status, result.exit_status) == ("fail", 1), result.message
     assert "system failure" in result.message
+
+
+def test_cosim_args_carry_the_seeds_memory_agent_settings(tmp_path):
+    """What `hvcosim cosim` needs to reproduce a seed on the RTL parses, and gives the job the
+    seed's VMM options and AXI settings."""
+    from tb.cli import build_parser
+    from tb.cosim import _axi_settings
+    from vmm_model.gen import cosim_args
+    program = generate(5)
+    path = tmp_path / "g.elf"
+    args = build_parser().parse_args(["cosim", str(path), *cosim_args(program, path)])
+    assert _axi_settings(args, "hvcosim", ValueError)["latency"] == program.axi_settings["latency"]
+    assert args.axi_backpressure == program.axi_settings["backpressure"]
+    assert (args.quantum, args.contexts, args.mem) == tuple(
+        program.run_options[k] for k in ("quantum", "contexts", "mem"))
+    assert cosim_args(generate(5, Knobs(vary_vmm=False)), path) == run_args(
+        generate(5, Knobs(vary_vmm=False)), path)

@@ -8,8 +8,9 @@ from .builder import ExpectedTrap
 from .cli import add_arguments, main
 from .knobs import DEFAULT_WEIGHTS, KnobError, Knobs
 from .listing import listing
-from .program import GeneratedProgram, actions_path, generate, run_args, write, write_actions
+from .program import (GeneratedProgram, actions_path, cosim_args, generate, run_args, write,
+                      write_actions)
 from .vmm_random import axi_settings
 
-__all__ = ["generate", "write", "write_actions", "run_args", "actions_path", "axi_settings", "GeneratedProgram", "Knobs", "KnobError", "DEFAULT_WEIGHTS",
+__all__ = ["generate", "write", "write_actions", "run_args", "cosim_args", "actions_path", "axi_settings", "GeneratedProgram", "Knobs", "KnobError", "DEFAULT_WEIGHTS",
            "ExpectedTrap", "add_arguments", "main", "listing"]

@@ -209,3 +209,14 @@ def run_args(program: GeneratedProgram, elf_path) -> list[str]:
     if program.run_options.get("vmm_actions"):
         return [*program.vmm_args, "--vmm-actions", actions_path(elf_path)]
     return list(program.vmm_args)
+
+
+def cosim_args(program: GeneratedProgram, elf_path) -> list[str]:
+    """``run_args`` plus the memory agent's settings the seed chose (``hvcosim cosim``'s
+    ``--axi-latency MIN:MAX --axi-backpressure P``)."""
+    args = run_args(program, elf_path)
+    axi = program.axi_settings
+    if axi:
+        low, high = axi["latency"]
+        args += ["--axi-latency", f"{low}:{high}", "--axi-backpressure", str(axi["backpressure"])]
+    return args
