@@ -172,7 +172,7 @@ class AxiMemMonitor(uvm_component):
     def start_of_simulation_phase(self):
         dut = cocotb.top
         self.sampler = AxiBusSampler(dut, dut.clk, self.prefix, self._cycle, lite=self.lite,
-                                     rst_n=dut.rst_n, on_reset=self._reset)
+                                     rst_n=dut.rst_n, on_reset=self._reset, sleep_when_idle=False)
 
     def _reset(self) -> None:
         self.checker = AxiProtocolChecker(self.prefix, lite=self.lite)

@@ -5,7 +5,7 @@ clock edge -- per channel (``aw w b ar r``) the VALID and READY bits and, while
 VALID, the payload fields (``None`` for a value with X/Z) -- and returns the
 violations of that cycle as ``Violation`` items.  The rules:
 
-- no X/Z on a VALID, on a READY, or on the payload of a valid channel;
+- no X/Z on a VALID, or on the READY and payload of a valid channel;
 - VALID, once high, stays high until the handshake, and the payload stays
   stable meanwhile (both directions: the master's AW/W/AR and the slave's B/R);
 - AR/AW (full AXI4): burst type not reserved (3); WRAP length 2/4/8/16 beats,
