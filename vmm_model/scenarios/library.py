@@ -214,6 +214,25 @@ def _guest_page_faults(b: Builder, script: Script) -> None:
     b.do("sw", rs1=T0, rs2=6, imm=0)
 
 
+def _guest_page_fault_on_pte(b: Builder, script: Script) -> None:
+    """With VS paging on, the VMM swaps out the guest's root and data page tables: the next
+    walks fault in G-stage on the implicit PTE reads (guest-page faults of the original
+    access type, htinst 0x2000 — compared field by field under co-simulation); the VMM swaps
+    them back in and the guest's data is intact."""
+    tables = b.page_tables
+    paging_on(b, asid=3)
+    vmm_call(b, {"do": "swap_out", "gpa": tables.root},
+             {"do": "swap_out", "gpa": tables.base + 0x1000})        # the data table
+    page = layout.DATA_BASE + 3 * 4096
+    b.li(T0, page)
+    b.do("lw", rd=6, rs1=T0, imm=0x40)
+    b.check(6)
+    b.do("sw", rs1=T0, rs2=6, imm=0x44)
+    b.do("lw", rd=7, rs1=T0, imm=0x44)
+    b.check(7)
+    paging_off(b)
+
+
 def _access_faults(b: Builder, script: Script) -> None:
     """Access faults the VMM injects for guest-physical addresses that are neither RAM nor
     a device; fetch too (jalr into the hole: cause 1 at the target)."""
@@ -501,6 +520,10 @@ def _all() -> list[Scenario]:
                   "injected for an unmapped GPA", _guest_page_faults,
                   expect=Expect(at_least={"demand_page": 1, "swap_in": 1},
                                 exits={"mmio": 1, "access_fault_injected": 2}, output=b"G")),
+        _scenario("§4 fault: guest-page fault", "fault-guest-page-on-pte",
+                  "G-stage faults on the implicit VS page-table reads (root and leaf table "
+                  "swapped out by the VMM while the guest pages): the VMM swaps them in",
+                  _guest_page_fault_on_pte, paging=True, expect=Expect(at_least={"swap_in": 2})),
         _scenario("§4 fault: access fault", "fault-access-injected",
                   "accesses (fetch, load, store) to guest-physical addresses that are neither "
                   "RAM nor a device: the VMM injects access faults 1/5/7", _access_faults,
