@@ -443,3 +443,13 @@ def test_cosim_args_carry_the_seeds_memory_agent_settings(tmp_path):
         program.run_options[k] for k in ("quantum", "contexts", "mem"))
     assert cosim_args(generate(5, Knobs(vary_vmm=False)), path) == run_args(
         generate(5, Knobs(vary_vmm=False)), path)
+
+
+def test_cli_vmm_events_flag(tmp_path, capsys):
+    from vmm_model.gen.cli import knobs_from
+    assert knobs_from(parse(["--seed", "1", "-o", "x.elf"])).vmm_events
+    assert not knobs_from(parse(["--seed", "1", "-o", "x.elf", "--no-vmm-events"])).vmm_events
+    out = tmp_path / "g.elf"
+    assert main(parse(["--seed", "3", "-o", str(out), "--no-vmm-events", "--weight", "vmmirq=0"])) == 0
+    assert "--vmm-actions" not in capsys.readouterr().out
+    assert not (tmp_path / "g.elf.vmm-actions.json").exists()
