@@ -6,7 +6,7 @@ from pathlib import Path
 HDL_DIR = Path(__file__).resolve().parent.parent / "hdl"
 TOP = "cosim_harness"
 HARNESS_FILES = ("axi_mem.sv", "trace_buffer.sv", "isolation_guard.sv", "cosim_harness.sv")
-DEFAULT_TRACE_DEPTH = 64
+DEFAULT_TRACE_DEPTH = 256        # slots: a drain every 248 retirements (fixed costs per drain)
 MIN_MEM_BYTES = 1 << 20
 MAX_MEM_BYTES = 1 << 28          # the dirty-page vector stays under Verilator's 65,536-bit limit
 

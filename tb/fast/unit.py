@@ -45,10 +45,15 @@ VMID_SHIFT, VMID_MASK = 22, 0x7F
 
 
 def wide_bits(handle) -> str:
-    """A wide vector's value as its binary string (MSB first).  ``LogicArray``'s own
-    ``is_resolvable``/``int()`` build one Python object per bit (about 1 µs each: 8 ms
-    for the 8,192-bit dirty-page vector); the string converts at C speed."""
-    return str(handle.value)
+    """A vector's value as its binary string (MSB first), straight from the GPI.
+
+    ``LogicArray``'s own ``is_resolvable``/``int()`` build one Python object per bit
+    (about 1 µs each: 8 ms for the 8,192-bit dirty-page vector), and even ``str(handle.value)``
+    builds a ``LogicArray`` and its ``Range`` (about 10 µs a ring slot, measured); the raw
+    string converts with ``int(bits, 2)`` at C speed.
+    """
+    raw = getattr(handle, "_handle", None)
+    return raw.get_signal_val_binstr() if raw is not None else str(handle.value)
 
 
 class FastHarness(Harness):
@@ -381,7 +386,7 @@ class FastRtlUnit(RtlUnit):
         first = self.consumed % self.depth
         values = []
         for k in range(n):
-            bits = str(self.slots[(first + k) % self.depth].value)
+            bits = wide_bits(self.slots[(first + k) % self.depth])
             if self.four_state and bits.count("0") + bits.count("1") != len(bits):
                 self._report_xz(bits)
                 bits = "".join(c if c in "01" else "0" for c in bits)

@@ -11,7 +11,7 @@ module cosim_harness #(
   parameter int NUM_VCPUS   = 2,
   parameter int TLB_ENTRIES = 16,
   parameter int MEM_WORDS   = 1 << 23,      // host memory window, 32-bit words
-  parameter int TRACE_DEPTH = 64,           // ring slots, a power of two
+  parameter int TRACE_DEPTH = 256,          // ring slots, a power of two
   parameter int TRACE_SLACK = 8,
   localparam int AxiIdW     = 4,
   localparam int RecW       = 640,          // 599 record bits, padded to ten 64-bit lanes
