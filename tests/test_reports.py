@@ -83,7 +83,7 @@ def test_pages_render_in_headless_chromium(run_dir, tmp_path):
     assert f"hvcosim cosim --sim verilator --out {out}/cosim/gen-7 gen-7.elf" in index
     coverage = _dom(pages["coverage"], tmp_path)
     assert "outcome_x_mode:exit/VU" in coverage                  # a hole, named
-    assert "argued unreachable" in coverage and "hedeleg is fixed by the VMM" in coverage
+    assert "argued unreachable" in coverage and "is read-only 0 (H extension)" in coverage
     perf = _dom(pages["perf"], tmp_path)
     assert "CPI" in perf and "120.5" in perf and "ecall_vs 4.0" in perf
 
