@@ -690,6 +690,7 @@ def main(args: argparse.Namespace) -> int:
     summary["out"] = str(out)
     summary["sim"] = args.sim
     summary["seeds"] = args.seeds
+    summary["kept"] = len(jobs) - len(todo)         # results resumed from an earlier run
     from tb.reports import coverage_outputs, write_reports
     summary.update(coverage_outputs(out, ordered, code_coverage=args.code_coverage))
     write_junit(out / "junit.xml", ordered, args.sim)

@@ -66,7 +66,7 @@ def growth_svg(values: list[float], width: int = 560, height: int = 220) -> str:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#3a7bd5"><title>{i + 1} jobs: '
                      f'{v:.1f}%</title></circle>')
     parts.append(f'<text x="{left + w / 2}" y="{height - 6}" font-size="11" text-anchor="middle">'
-                 f'jobs run (guests, then seeds): 1 … {n}</text></svg>')
+                 f'jobs measured, in run order (guests, seeds, scenarios): 1 … {n}</text></svg>')
     return "".join(parts)
 
 
@@ -91,7 +91,9 @@ def index_page(out: Path, summary: dict, results) -> str:
             f"<span class=fail>{summary['failed']} failed</span>, "
             f"<span class=error>{summary['errors']} errors</span>; "
             f"{summary['instructions']:,} instructions checked in {summary['wall_seconds']:.1f} s wall "
-            f"with {summary['jobs']} workers ({'-' if ips is None else format(ips, ',')} instructions/s "
+            + (f"(this invocation; {summary['kept']} results kept from an earlier one by --resume) "
+               if summary.get("kept") else "")
+            + f"with {summary['jobs']} workers ({'-' if ips is None else format(ips, ',')} instructions/s "
             f"per job).</p>", "<h2>Coverage</h2><table>"]
     if func:
         body.append(f"<tr><th>functional (plan)</th><td>{_bar(func['percent'])} "
