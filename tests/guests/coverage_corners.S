@@ -138,6 +138,7 @@ vs_hsv_b:
     VU_TRAPS_AT CAUSE_ILLEGAL_INSN, vu_write_stval
     VU_TRAPS_AT CAUSE_ILLEGAL_INSN, vu_write_sip
     VU_TRAPS_AT CAUSE_ILLEGAL_INSN, vu_read_stimecmph
+    VU_TRAPS_AT CAUSE_ILLEGAL_INSN, vu_write_stimecmp
 
     /* ---- senvcfg written in VS (shared S CSR: done) ---- */
     csrr s0, senvcfg
@@ -259,6 +260,9 @@ vu_write_sip:
     UNREACHABLE
 vu_read_stimecmph:
     csrr a0, 0x15d              /* stimecmph */
+    UNREACHABLE
+vu_write_stimecmp:
+    csrw 0x14d, zero            /* stimecmp */
     UNREACHABLE
 
     .data
