@@ -20,6 +20,8 @@ class JobProbe:
     def __init__(self, lockstep, job: dict | None = None):
         self.lockstep = lockstep
         self.collector = attach_lockstep(lockstep, backpressure=_backpressure(job or {}))
+        # The fast mode's SV memory serves m_axi without a per-access hook: no traffic numbers.
+        self.sees_bus = (job or {}).get("memory", "bfm") != "fast"
         self.run_cycles = 0          # cycles spent inside context runs
         self.round_trips: list[int] = []
         self._last_exit_at: int | None = None
@@ -66,12 +68,13 @@ class JobProbe:
             "exits_per_1000": {k: round(1000.0 * v / retired, 3) for k, v in exits.items()} if retired else {},
             "exit_round_trip_cycles": (round(sum(self.round_trips) / len(self.round_trips), 1)
                                        if self.round_trips else None),
-            "axi_bytes": dict(col.axi_bytes), "axi_accesses": dict(col.axi_accesses),
+            "axi_bytes": dict(col.axi_bytes) if self.sees_bus else None,
+            "axi_accesses": dict(col.axi_accesses) if self.sees_bus else None,
             "axi_bytes_per_instruction": (round(sum(col.axi_bytes.values()) / retired, 3)
-                                          if retired else None),
+                                          if retired and self.sees_bus else None),
             # one beat per access (single-beat bursts): busy cycles of each channel / all cycles
             "bus_utilisation": ({k: round(v / cycles, 4) for k, v in col.axi_accesses.items()}
-                                if cycles else {}),
+                                if cycles and self.sees_bus else {}),
             "coverage_records": col.records,
         }
         return {"coverage": coverage, "perf": perf}
