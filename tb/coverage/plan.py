@@ -251,7 +251,11 @@ PLAN: tuple[Group, ...] = (
 NOT_SAMPLED = (
     "translation: level × page size (4 KiB / 4 MiB) × PTE permission bits × SUM/MXR of "
     "successful walks (needs the walk outcome from the reference MMU; not wired yet)",
-    "axi: slverr responses need the AXI agent's error injection (regress runs without it)",
+    "axi: the response of each access (SLVERR/DECERR) is not visible to HostRam.on_access, the "
+    "hook sampled today; the AXI memory agent's monitor (tb/agents/axi_mem.py) is the source to "
+    "move to, together with jobs that inject errors",
+    "the reference-only path (regress --sim reference) samples nothing: "
+    "tb.coverage.collector.attach_unit is the hook, not wired into vmm_model/run.py",
 )
 
 
