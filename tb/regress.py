@@ -470,13 +470,22 @@ def load_result(path: Path) -> Result | None:
 
 # --------------------------------------------------------------------------- reports
 
+def _kind(name: str) -> str:
+    """guests, seeds, scenarios or rtl_tests: the JUnit class of a job."""
+    if name.startswith("gen-"):
+        return "seeds"
+    if name.startswith("scenario-"):
+        return "scenarios"
+    return "rtl_tests" if name == "rtl-unit-tests" else "guests"
+
+
 def write_junit(path: Path, results: list[Result], sim: str) -> None:
     suite = ET.Element("testsuite", name=f"hvcosim.regress.{sim}", tests=str(len(results)),
                        failures=str(sum(r.status == "fail" for r in results)),
                        errors=str(sum(r.status == "error" for r in results)),
                        time=f"{sum(r.seconds for r in results):.3f}")
     for result in results:
-        case = ET.SubElement(suite, "testcase", classname="guests.reference", name=result.name,
+        case = ET.SubElement(suite, "testcase", classname=f"{sim}.{_kind(result.name)}", name=result.name,
                              time=f"{result.seconds:.3f}")
         if result.status != "pass":
             tag = "failure" if result.status == "fail" else "error"
