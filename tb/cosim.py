@@ -94,6 +94,7 @@ async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
            "exits": [{"ctx": e.ctx, "scause": e.scause, "sepc": e.sepc, "stval": e.stval, "htval": e.htval,
                       "htinst": e.htinst, "gva": e.gva} for e in rtl.exits[-16:]],
            "axi": {"latency": list(axi.latency), "backpressure": axi.backpressure,
+                   "error_ranges": len(axi.errors), "error_rate": axi.error_rate,
                    "error_responses": dict(getattr(responder, "errors_answered", {}))}}
     out.update(measured)
     failure = lockstep.sb.failure

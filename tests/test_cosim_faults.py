@@ -195,6 +195,19 @@ def test_error_rate_agrees(guests, tmp_path, guest_elfs):
     assert all(r["axi"]["error_responses"]["read"] + r["axi"]["error_responses"]["write"] for r in faulted)
 
 
+def test_fault_injection_uvm_test(guest_elfs, tmp_path):
+    """CosimFaultTest: the factory's faulty memory agent (2 % of host pages err) under every job
+    that names no errors of its own; whatever it hits, both sides agree."""
+    if missing_simulator("verilator"):
+        pytest.fail(missing_simulator("verilator"))
+    jobs = [{"name": f"s{seed}", "elfs": [str(guest_elfs["rv32i_memory"])], "options": {"seed": seed}}
+            for seed in (1, 2)]
+    for res in run_cosim(jobs, "verilator", tmp_path, uvm_test="CosimFaultTest"):
+        assert "mismatch" not in res, res.get("report")
+        assert res["axi"]["error_rate"] == 0.02 and res["checked"] > 0
+        assert res["status"] in ("pass", "fail"), res
+
+
 # ------------------------------------------------------------------ the predicate alone (no simulator)
 def test_bus_errors_predicate():
     e = BusErrors([ErrorRange(0x1002, 0x1003, DECERR, True, False)])
