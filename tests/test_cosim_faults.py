@@ -5,18 +5,22 @@ Two tiny guests (assembled here, no toolchain needed):
 - ``BARE`` (vsatp Bare, G-stage only): loads the word at GPA 0x8000_2000, stores it to
   0x8000_2100, jumps to code at 0x8000_1000 and shuts down.
 - ``PAGED`` (VS-stage Sv32 over the G-stage): builds a root table at 0x8000_3000 (an
-  identity megapage for the code, a pointer to a level-0 table at 0x8000_4000 for VA
-  0x4000_0000 -> GPA 0x8000_2000), turns on ``vsatp`` and loads VA 0x4000_0000.
+  identity megapage for the code, a pointer to the level-0 table at 0x8000_4000 that the
+  ELF brings, mapping VA 0x4000_0000 -> GPA 0x8000_2000), turns on ``vsatp`` and loads
+  VA 0x4000_0000.
+
+Both first point ``vstvec`` at a handler that prints the cause it got as a digit and
+shuts down (pass).
 
 Each job plants one error (``job["axi"]["errors"]``, the form ``--axi-error`` builds):
 on a fetch, a load, a store, a G-stage leaf PTE read, a VS-stage PTE read and the
 G-stage PTE read that translates a VS PTE address -- with SLVERR and DECERR.  Access
 faults are not delegated (DESIGN §3), so the unit exits to the VMM with cause 1/5/7,
-which the VMM reflects into the guest (KVM-style); the guest's handler prints the cause
-as a digit and passes.  What is asserted per job: no mismatch (the reference, fed the same
-``BusErrors``, raised the same fault: the scoreboard compared every retirement and the
-exit field by field), the exit's cause, epc and tval, the digit the guest printed, and that the bus really carried
-the planted response (the memory agent's monitor counts RRESP/BRESP values).
+which the VMM reflects into the guest (KVM-style).  What is asserted per job: no mismatch
+(the reference, fed the same ``BusErrors``, raised the same fault: the scoreboard compared
+every retirement and the exit field by field), the exit's cause, epc and tval, the digit
+the guest printed, and that the bus really carried the planted response (the memory
+agent's monitor counts RRESP/BRESP values).
 """
 from __future__ import annotations
 
