@@ -79,6 +79,8 @@ module axi_mem #(
   logic [31:0]              read_addr;      // address of the beat to fetch into rdata_q
   logic                     read_fetch;
 
+  // Only some bits of the offsets are used (the window and the word/page index).
+  /* verilator lint_off UNUSEDSIGNAL */
   function automatic logic in_window(logic [31:0] addr);
     logic [32:0] off;
     off = {1'b0, addr} - {1'b0, BASE};
@@ -96,6 +98,8 @@ module axi_mem #(
     off = addr - BASE;
     return off[PageW+11:12];
   endfunction
+
+  /* verilator lint_on UNUSEDSIGNAL */
 
   function automatic logic [31:0] next_beat(logic [31:0] addr, logic [2:0] size);
     return addr + (32'd1 << size);
@@ -204,6 +208,7 @@ module axi_mem #(
   // test-harness memory, not a flop array to synthesize): the whole-array clear
   // is one loop in one time step, which non-blocking array writes in a loop
   // would turn into millions of queued updates on Verilator.
+  /* verilator lint_off BLKSEQ */
   always @(posedge clk_i) begin
     if (mem_clear_i) begin
       for (int i = 0; i < MEM_WORDS; i++) begin
@@ -224,5 +229,6 @@ module axi_mem #(
       end
     end
   end
+  /* verilator lint_on BLKSEQ */
 
 endmodule

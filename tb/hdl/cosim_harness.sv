@@ -129,6 +129,11 @@ module cosim_harness #(
   logic                m_axi_rvalid;
   logic                m_axi_rready;
 
+  // Burst type, lock, cache and protection attributes: the SV memory ignores them.
+  logic unused_axi_attrs;
+  assign unused_axi_attrs = ^{m_axi_awburst, m_axi_awlock, m_axi_awcache, m_axi_awprot,
+                              m_axi_arburst, m_axi_arlock, m_axi_arcache, m_axi_arprot};
+
   vcpu_unit #(
     .NUM_VCPUS   (NUM_VCPUS),
     .TLB_ENTRIES (TLB_ENTRIES),

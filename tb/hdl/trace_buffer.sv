@@ -31,7 +31,9 @@ module trace_buffer #(
 
   localparam int SlotW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
 
-  logic [REC_W-1:0]       ring_q [DEPTH];
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [REC_W-1:0]       ring_q [DEPTH];   // read by Python only (VPI)
+  /* verilator lint_on UNUSEDSIGNAL */
   logic [31:0]            pushed_q;
   logic                   overflow_q, xz_q;
   logic [31:0]            occupancy;
