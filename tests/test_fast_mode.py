@@ -134,10 +134,17 @@ def test_planted_alu_bug_is_caught_in_fast_mode(guest_elfs, tmp_path):
                         setup.vms, options))
     first = next(r for r in records if decode(r.insn).name in ("xor", "xori") and r.rd_addr
                  and r.rs1_rdata & (r.rs2_rdata if decode(r.insn).name == "xor" else decode(r.insn).imm & 0xFFFF_FFFF))
-    [res] = run_cosim([{**job, "memory": "fast"}], sim="icarus", work_dir=tmp_path, sources=sources)
+    # A second job in the same simulation, untouched by the bug: the unit is reset, the SV
+    # memory reloaded and the ring restarted after the mismatch.
+    after = job_of(BY_NAME["rv32i_memory"], guest_elfs)
+    after["options"]["mem"] = 1 << 20
+    res, res_after = run_cosim([{**job, "memory": "fast"}, {**after, "memory": "fast"}], sim="icarus",
+                               work_dir=tmp_path, sources=sources)
     assert res["status"] == "mismatch", res["message"]
     assert res["mismatch"]["kind"] == "mismatch"
     assert res["mismatch"]["field"] == "rd_wdata" and res["mismatch"]["pc"] == first.pc_rdata, res["mismatch"]
+    assert res_after["status"] == "pass", f"{res_after['message']}\n{res_after.get('report', '')}"
+    assert res_after["trace_hash"] == reference_hash(after)[0]
 
 
 def test_planted_translation_bug_is_an_isolation_violation_in_fast_mode(guest_elfs, tmp_path):

@@ -368,8 +368,10 @@ class FastRtlUnit(RtlUnit):
     async def drain(self) -> int:
         """Hand every record in the ring to the sink (after applying its store); return how many.
 
-        Reads in the read-only phase (the ring, the count and ``trace_full`` all settled), then
-        acknowledges on the falling edge (``trace_consumed``; the core is stalled or idle meanwhile).
+        Reads in the read-only phase (the ring, the count and ``trace_full`` all settled),
+        acknowledges on the falling edge (``trace_consumed``; the core is stalled or idle
+        meanwhile), then checks: the sink's reactions (a failure wakes the lockstep context,
+        which may write signals) happen in a writable phase.
         """
         dut = self.dut
         await ReadOnly()
@@ -377,16 +379,18 @@ class FastRtlUnit(RtlUnit):
         n = (pushed - self.consumed) & 0xFFFF_FFFF
         if int(dut.trace_overflow.value) or n > self.depth:
             raise HarnessError(f"trace ring overflow ({n} records for {self.depth} slots): raise TRACE_SLACK")
+        valid_xz = bool(int(dut.trace_xz.value))
+        first = self.consumed % self.depth
+        slots = [wide_bits(self.slots[(first + k) % self.depth]) for k in range(n)]
+        await FallingEdge(self.h.clk)
+        dut.trace_consumed.value = pushed
         sink = self.sink
-        if int(dut.trace_xz.value) and sink is not None:
+        if valid_xz and sink is not None:
             sink.fail("mismatch", "rvfi_valid is X/Z", field="valid", pc=None)
         if not n:
-            await FallingEdge(self.h.clk)
             return 0
-        first = self.consumed % self.depth
         values = []
-        for k in range(n):
-            bits = wide_bits(self.slots[(first + k) % self.depth])
+        for bits in slots:
             if self.four_state and bits.count("0") + bits.count("1") != len(bits):
                 self._report_xz(bits)
                 bits = "".join(c if c in "01" else "0" for c in bits)
@@ -400,8 +404,6 @@ class FastRtlUnit(RtlUnit):
             retire = sink.retire
             for record in ring.records(rows):
                 retire(record)
-        await FallingEdge(self.h.clk)
-        dut.trace_consumed.value = pushed
         return n
 
     def _report_xz(self, bits: str) -> None:
