@@ -134,22 +134,18 @@ def test_remap_moves_the_page_and_poisons_the_old_frame(tmp_path):
 
 
 # -- under lockstep co-simulation on Verilator: every scenario, one simulator process -----
+# One test, not one per scenario: under pytest-xdist each worker would run its own copy
+# of a module-scoped simulation.
 
-@pytest.fixture(scope="module")
-def cosim_results(tmp_path_factory):
+def test_every_scenario_passes_under_lockstep_cosim(tmp_path):
     from tb.cosim import run_cosim
-    work = tmp_path_factory.mktemp("scenario-cosim")
-    jobs = [cosim_job(scenario, work) for _, scenario in sorted(SCENARIOS.items())]
-    results = run_cosim(jobs, sim="verilator", work_dir=work / "run")
-    return {job["name"]: result for job, result in zip(jobs, results)}
-
-
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario_passes_under_lockstep_cosim(name, cosim_results):
-    result = cosim_results[name]
-    report = f"{name}: {result['status']}: {result['message']}\n{result.get('report', '')}"
-    assert result["status"] == "pass" and result["exit_status"] == 0, report
-    assert result["checked"] >= result["instructions"] > 0, report
+    jobs = [cosim_job(scenario, tmp_path) for _, scenario in sorted(SCENARIOS.items())]
+    results = run_cosim(jobs, sim="verilator", work_dir=tmp_path / "run")
+    failures = [f"{job['name']}: {r['status']}: {r['message']}\n{r.get('report', '')}"
+                for job, r in zip(jobs, results)
+                if not (r["status"] == "pass" and r["exit_status"] == 0
+                        and r["checked"] >= r["instructions"] > 0)]
+    assert len(results) == len(SCENARIOS) and not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("trigger, fired", [({}, 3), ({"nth": 2}, 1), ({"nth": 9}, 0),
