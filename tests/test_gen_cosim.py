@@ -51,4 +51,3 @@ def test_the_seeds_exercise_the_vmm_side_randomization():
     actions = [a for p in programs for a in p.run_options.get("vmm_actions", [])]
     assert {a["do"] for a in actions} >= {"set_bits", "clear_bits", "remap", "swap_out"}
     assert len({p.axi_settings["backpressure"] for p in programs}) > 2
-
