@@ -64,7 +64,7 @@ module axi_mem #(
     MEM_BRESP
   } mem_state_e;
 
-  logic [31:0] mem [MEM_WORDS];
+  logic [31:0] mem [MEM_WORDS] /* verilator public_flat_rw */;   // Python: VPI words
 
   mem_state_e               state_q, state_d;
   logic [31:0]              addr_q, addr_d;

@@ -27,7 +27,7 @@ module isolation_guard #(
   output logic [31:0]  accesses_o
 );
 
-  logic [6:0] owner_q [NUM_PAGES];   // written only by Python (VPI)
+  logic [6:0] owner_q [NUM_PAGES] /* verilator public_flat_rw */;   // written only by Python (VPI)
 
   logic        violation_q, viol_write_q;
   logic [31:0] viol_addr_q, accesses_q;

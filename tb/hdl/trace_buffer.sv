@@ -32,7 +32,7 @@ module trace_buffer #(
   localparam int SlotW = (DEPTH > 1) ? $clog2(DEPTH) : 1;
 
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [REC_W-1:0]       ring_q [DEPTH];   // read by Python only (VPI)
+  logic [REC_W-1:0]       ring_q [DEPTH] /* verilator public_flat_rw */;   // read by Python only (VPI)
   /* verilator lint_on UNUSEDSIGNAL */
   logic [31:0]            pushed_q;
   logic                   overflow_q, xz_q;

@@ -88,14 +88,33 @@ def _without_output_split(args: list[str]) -> list[str]:
     return out
 
 
+def _without_global_public(runner) -> None:
+    """Drop ``--public-flat-rw`` from this cocotb Verilator runner's build command.
+
+    cocotb always passes it: every signal of the design becomes visible through VPI, which
+    keeps Verilator from optimizing the model (measured 3x slower per cycle on the fast-mode
+    harness, docs/performance.md).  Without it only what the sources mark public (a ``.vlt``
+    file, ``/* verilator public_flat_rw */``) is visible to cocotb.
+    """
+    command = runner._build_command
+
+    def build_command():
+        cmds = command()
+        cmds[0] = [c for c in cmds[0] if c != "--public-flat-rw"]
+        return cmds
+    runner._build_command = build_command
+
+
 def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None = None,
           waves: bool = False, sources: list[Path] | None = None,
           extra_args: list[str] | None = None, verbose: bool = False,
-          coverage: bool | None = None) -> Build:
+          coverage: bool | None = None, public: bool = True) -> Build:
     """Build ``top`` for ``sim`` (or reuse an up-to-date build); return where it is.
 
     ``coverage``: a Verilator line + toggle coverage build (default: ``$HVCOSIM_CODE_COVERAGE``);
     ignored for Icarus, which has no code coverage.
+    ``public=False`` (Verilator): not every signal visible to cocotb, only those the sources
+    mark public (:func:`_without_global_public`); ignored for Icarus.
     """
     if sim not in SIMULATORS:
         raise ValueError(f"unknown simulator {sim!r}: choose one of {', '.join(SIMULATORS)}")
@@ -107,7 +126,8 @@ def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None 
     args = _build_args(sim) + _without_output_split(list(extra_args or []))
     if coverage and sim == "verilator":
         args += COVERAGE_ARGS
-    digest = _digest(sim, top, srcs, params, waves, args)
+    no_public = not public and sim == "verilator"
+    digest = _digest(sim, top, srcs, params, waves, args + (["(no --public-flat-rw)"] if no_public else []))
     build_dir = BUILD_DIR / f"{sim}-{top}-{digest}"
     build_dir.mkdir(parents=True, exist_ok=True)
     stamp = build_dir / "hvcosim.stamp"
@@ -118,6 +138,8 @@ def build(sim: str = DEFAULT_SIMULATOR, top: str = TOP, parameters: dict | None 
             if not (stamp.exists() and stamp.read_text() == digest):
                 from cocotb_tools.runner import get_runner
                 runner = get_runner(sim)
+                if no_public:
+                    _without_global_public(runner)
                 t0 = time.monotonic()
                 log_file = build_dir / "build.log"
                 try:
