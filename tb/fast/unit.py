@@ -13,17 +13,14 @@ driver, same register protocol); what differs is memory and the trace:
   :meth:`FastRtlUnit.readback_differences` checks it at the end by reading back
   every page the bus wrote.
 - Trace: ``run`` waits for ``irq``, ``trace_full`` or ``iso_violation`` (one
-  trigger, the clock runs in the GPI, no Python per cycle), drains the ring in one
-  read and hands every record to the sink (a ``Scoreboard``, or the pyuvm RVFI
-  agent), after checking the drained bits for X/Z.
+  trigger, the clock runs in the GPI, no Python per cycle), drains the ring (one
+  raw VPI read per pending slot, numpy unpacking of the batch) and hands every
+  record to the sink (a ``Scoreboard``), after checking the drained bits for X/Z.
 - Isolation: the SV guard checks every m_axi address against an owner table that
   follows the VMM's page allocator; a violation is reported to the isolation
   checker's scoreboard as the full-BFM mode's ``IsolationChecker`` does.
 """
 from __future__ import annotations
-
-import logging
-from typing import Iterable
 
 import cocotb
 import numpy as np
@@ -39,8 +36,9 @@ from tb.sim.unit_tb import CLK_PERIOD_NS, Harness, quiet
 
 from . import trace as ring
 
+from vmm_model.run import HOST_BASE
+
 PAGE = 4096
-HOST_BASE = 0x4000_0000
 VMID_SHIFT, VMID_MASK = 22, 0x7F
 
 
@@ -59,7 +57,7 @@ def wide_bits(handle) -> str:
 class FastHarness(Harness):
     """``Harness`` with the clock generated in the GPI (no Python coroutine per edge)."""
 
-    def __init__(self, dut):           # noqa: super().__init__ would start a Python clock
+    def __init__(self, dut):           # not Harness.__init__: it starts a Python clock
         from cocotbext.axi import AxiLiteBus, AxiLiteMaster
         self.dut = dut
         self.clk = dut.clk
@@ -427,31 +425,29 @@ class FastRtlUnit(RtlUnit):
 
 def fast_unit(dut, setup, rtl=None, monitor=None):
     """``tb.cosim.run_job``'s fast-mode unit: a new ``FastRtlUnit`` (or ``rtl`` serving the
-    job's memory) and the monitor that binds its drained trace to the job's scoreboard."""
+    job's memory) and the monitor that binds its drained trace to the job's scoreboard.
+
+    ``monitor`` must be None: the fast mode runs from its own cocotb entry
+    (``tb/fast/entry.py``), outside the pyuvm env and its sampling RVFI agent."""
+    if monitor is not None:
+        raise ValueError("the fast memory mode runs outside the pyuvm env (no RVFI agent to bind)")
     if rtl is None:
         rtl = FastRtlUnit(dut, setup.memory, setup.vms)
     else:
         rtl.serve(setup.memory, setup.vms)
     rtl.exits = []
-    return rtl, FastTraceMonitor(rtl, monitor)
+    return rtl, FastTraceMonitor(rtl)
 
 
 class FastTraceMonitor:
     """What ``LockstepUnit`` needs of a monitor (bind/start/stop/close) for the fast mode:
-    the records come from the unit's drains, not from sampling.  With the pyuvm env's
-    binding (``tb.uvm_env.EnvMonitorBinding``) the records go through the env's RVFI
-    agent (analysis port -> scoreboard subscriber), as in the full-BFM mode."""
+    the records come from the unit's drains, not from sampling."""
 
-    def __init__(self, unit: FastRtlUnit, env_binding=None):
+    def __init__(self, unit: FastRtlUnit):
         self.unit = unit
-        self.env_binding = env_binding
 
     def bind(self, scoreboard) -> None:
-        if self.env_binding is not None:
-            self.env_binding.bind(scoreboard)
-            self.unit.sink = self.env_binding.env.rvfi
-        else:
-            self.unit.sink = scoreboard
+        self.unit.sink = scoreboard
 
     def start(self) -> None:
         pass
@@ -461,10 +457,6 @@ class FastTraceMonitor:
 
     def close(self) -> None:
         self.unit.sink = None
-        if self.env_binding is not None:
-            self.env_binding.close()
 
-
-logging.getLogger("cocotb").setLevel(logging.WARNING)
 
 __all__ = ["fast_unit", "FastRtlUnit", "FastRtlContext", "FastRam", "FastTraceMonitor", "FastHarness", "HarnessError"]
