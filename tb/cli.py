@@ -88,6 +88,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the words from begin_signature to end_signature of the "
                              "first guest, one per line (Spike/RISCOF format)")
     parser.add_argument("--trace", metavar="FILE", help="write one line per retired instruction")
+    parser.add_argument("--coverage", metavar="FILE",
+                        help="write the run's functional coverage (hit bins of tb/coverage/plan.py) "
+                             "as JSON; steps record by record (slower)")
     parser.add_argument("--vmm-actions", metavar="FILE",
                         help="scripted VMM actions, a JSON list (docs/scenarios.md; written by "
                              "hvcosim gen when the seed chose some)")
@@ -136,8 +139,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                          seed=args.seed, quantum=args.quantum, contexts=args.contexts,
                          max_instructions=args.max_instructions, trace_path=args.trace,
                          signature_path=args.signature, console=console, vmm_actions=actions)
+    if args.coverage:
+        from tb.coverage.collector import ReferenceObserver
+        options.observer = ReferenceObserver()
     try:
         result = run_guests(args.guests, options)
+        if args.coverage:
+            import json
+            with open(args.coverage, "w") as file:
+                json.dump(options.observer.hits(result), file)
     except GuestInputError as exc:
         raise UsageError(f"{PROG} run: error: {exc}") from None
     except OSError as exc:          # --trace / --signature file not writable

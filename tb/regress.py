@@ -110,12 +110,16 @@ class Job:
     covers: str = ""
     gen_seed: int | None = None           # a generated program: the seed that wrote its ELF
     module: str | None = None             # a cocotb test module run by tb.sim.runner (not hvcosim)
+    # ``hvcosim run`` jobs write their functional coverage here (``--coverage``, added to the
+    # command but not to the reproduce command: it measures, it changes nothing).
+    reference_coverage: str | None = None
 
     @property
     def command(self) -> list[str]:
         if self.module:
             return [sys.executable, "-m", "tb.sim.runner", *self.argv]
-        return [*_hvcosim_command(), *self.argv]
+        measure = ["--coverage", self.reference_coverage] if self.reference_coverage else []
+        return [*_hvcosim_command(), *self.argv, *measure]
 
     @property
     def reproduce(self) -> str:
@@ -357,6 +361,10 @@ def run_job(job: Job, out: Path, timeout: float, code_coverage: bool = False) ->
     stale = _coverage_dat(job)
     if stale is not None:
         stale.unlink(missing_ok=True)                      # only this run's coverage counts
+    if job.reference_coverage:
+        reference = Path(job.reference_coverage)
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        reference.unlink(missing_ok=True)
     start = time.perf_counter()
     run_seconds = None
     env = {**os.environ, "HVCOSIM_REGRESS_JOB": job.name}
@@ -424,6 +432,11 @@ def _collect_measurements(job: Job, out: Path, result: Result) -> None:
             measured = {}
     result.perf = measured.get("perf")
     hits = measured.get("coverage")
+    if job.reference_coverage:
+        try:
+            hits = json.loads(Path(job.reference_coverage).read_text())
+        except (OSError, ValueError):
+            hits = None
     if hits:
         from tb.coverage import ucis_db
         seeds = out / "coverage" / "seeds"
@@ -657,6 +670,9 @@ def main(args: argparse.Namespace) -> int:
         jobs += rtl_test_jobs(out, args.sim)
     if args.scenarios:
         jobs += scenario_jobs(out, args.sim, args.scenarios)
+    for job in jobs:                   # the reference alone measures functional coverage too
+        if job.argv[0] == "run":
+            job.reference_coverage = str(out / "reference" / f"{job.name}.coverage.json")
     results: dict[str, Result] = {}
     results_dir = out / "results"
     if args.resume:

@@ -1,6 +1,7 @@
 """Functional coverage (plan, collector, UCIS) and Verilator code coverage (coverage.dat, lcov)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -207,3 +208,13 @@ def test_bulk_decode_names_the_same_instruction_as_the_decoder():
     names = [*plan.INSTRUCTION_NAMES, "illegal"]
     got = CoverageCollector()._names(np.array(words, dtype=np.int64))
     assert [names[i] for i in got] == [decode(w).name for w in words]
+
+
+def test_hvcosim_run_writes_the_reference_runs_coverage(tmp_path, guest_elfs):
+    from tb import cli
+    out = tmp_path / "cov.json"
+    assert cli.main(["run", str(guest_elfs["uart_hello"]), "--coverage", str(out)]) == 0
+    hits = json.loads(out.read_text())
+    assert hits["mmio"]["size_x_direction"]["byte/store"] > 0          # the UART output
+    assert hits["exits"]["sbi_call"]["srst.system_reset"] == 1
+    assert hits["instructions"]["insn_x_mode"]["sb/VS"] > 0

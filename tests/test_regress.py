@@ -48,6 +48,9 @@ def test_killed_regression_keeps_finished_results_and_resume_runs_only_the_rest(
         assert after[name] == before, f"{name} was run again"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["passed"] == summary["guests"] == len(GUESTS.split(","))
+    # the reference alone measured functional coverage for every job, kept ones included
+    assert 0 < summary["functional_coverage"]["hit"] < summary["functional_coverage"]["goal"]
+    assert len(list((out / "coverage" / "seeds").glob("*.ucisdb"))) == len(GUESTS.split(","))
 
 
 def test_crashed_and_hung_simulators_are_those_jobs_failures_the_rest_pass(tmp_path, guest_elfs):

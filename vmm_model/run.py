@@ -53,6 +53,9 @@ class RunOptions:
     trace_path: str | None = None
     signature_path: str | None = None
     trace_hash: bool = False                     # compute RunResult.trace_hash (steps: slower)
+    # Sees every retirement and the unit (functional coverage, tb.coverage): an object with
+    # retire(record) and attach(unit); like a trace, it makes the unit step record by record.
+    observer: object | None = None
     console: ConsoleSink | None = None           # called with (vm index, bytes) as guests print
     # Scripted VMM actions (vmm_model.vmm.actions): interrupts, delegation changes, remaps
     # at chosen exits.  Plain dictionaries, so a co-simulation job carries them as JSON.
@@ -210,6 +213,8 @@ def run_guests(elf_paths: Sequence[str], options: RunOptions | None = None) -> R
             trace = _Tee(writer, hasher)
         elif hasher is not None:
             trace = hasher
+        if options.observer is not None:
+            trace = _Observed(trace, options.observer)
         result = _run(memory, vms, options, trace)
         if hasher is not None:
             result.trace_hash = hasher.hexdigest()
@@ -236,10 +241,35 @@ class _Tee:
         self.writer.label_of_ctx = value
 
 
+class _Observed:
+    """A trace callback that also feeds ``RunOptions.observer`` (keeps the inner ``label_of_ctx``)."""
+
+    def __init__(self, inner, observer):
+        self.inner, self.retire = inner, observer.retire
+        self._label_of_ctx = None
+
+    def __call__(self, record) -> None:
+        if self.inner is not None:
+            self.inner(record)
+        self.retire(record)
+
+    @property
+    def label_of_ctx(self):
+        return self.inner.label_of_ctx if self.inner is not None else self._label_of_ctx
+
+    @label_of_ctx.setter
+    def label_of_ctx(self, value) -> None:
+        if self.inner is not None:
+            self.inner.label_of_ctx = value
+        self._label_of_ctx = value
+
+
 def _run(memory: HostMemory, vms: list[Vm], options: RunOptions, trace) -> RunResult:
     from vmm_model.hart import SoftwareUnit      # the reference hart (imported where it is used)
 
     unit = SoftwareUnit(memory, num_contexts=options.contexts, trace=trace)
+    if options.observer is not None:
+        options.observer.attach(unit)
     return asyncio.run(run_vmm(unit, vms, options, trace))
 
 

@@ -351,3 +351,22 @@ def _wrap_flush(unit, collector: CoverageCollector) -> None:
         collector.flush_tlb(kind)
         return await flush(kind, vmid, asid, addr)
     unit.flush_tlb = observed
+
+
+class ReferenceObserver:
+    """Functional coverage of a run on the reference alone (``vmm_model.run.RunOptions.observer``;
+    ``hvcosim run --coverage FILE``): every retirement, exits and flushes via the unit."""
+
+    def __init__(self):
+        self.collector = CoverageCollector()
+        self.retire = self.collector.retire
+
+    def attach(self, unit) -> None:
+        attach_unit(unit, self.collector)
+
+    def hits(self, result) -> Hits:
+        """The run's non-zero bins, once it ended (``result``: its ``RunResult``)."""
+        self.collector.vmm_counts(result.exit_counts, result.world_switches)
+        hits = self.collector.finish()
+        return {g: {cp: {b: n for b, n in bins.items() if n} for cp, bins in cps.items()}
+                for g, cps in hits.items()}
