@@ -208,6 +208,14 @@ def bench(elf: Path | None, sim: str, out_dir: Path, quick: bool, modes=MODES) -
         m["c_over_b"] = round(c / b, 4) if b else 0.0
         m["c_over_min_ab"] = round(c / min(sw["rate"], b), 4) if min(sw["rate"], b) else 0.0
         report["modes"][mode] = m
+    modes = report["modes"]
+    met = {"software_per_s": sw["rate"] >= TARGETS["software_per_s"]}
+    if "fast" in modes:
+        met["fast_cosim_per_s"] = modes["fast"]["cosim"]["rate"] >= TARGETS["fast_cosim_per_s"]
+        met["fast_c_over_min_ab"] = modes["fast"]["c_over_min_ab"] >= TARGETS["fast_c_over_min_ab"]
+    if "bfm" in modes:
+        met["bfm_cosim_per_s"] = modes["bfm"]["cosim"]["rate"] >= TARGETS["bfm_cosim_per_s"]
+    report["targets_met"] = met          # figures of issue 7, not pass/fail of the command
     return report
 
 
@@ -224,6 +232,8 @@ def table(report: dict) -> str:
         lines.append(f"{'   ratios [' + mode + ']':34s} c/a = {m['c_over_a']:.3f}  c/b = {m['c_over_b']:.3f}"
                      f"  c/min(a,b) = {m['c_over_min_ab']:.3f}  (build {m['build_seconds']:.1f} s"
                      f"{', cached' if m['build_cached'] else ''})")
+    lines.append("targets: " + ", ".join(f"{name} >= {report['targets'][name]:,} "
+                                         f"{'met' if ok else 'not met'}" for name, ok in report["targets_met"].items()))
     return "\n".join(lines)
 
 

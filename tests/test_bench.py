@@ -31,10 +31,12 @@ def test_bench_quick_writes_every_figure(tmp_path, capfd):
         for ratio in ("c_over_a", "c_over_b", "c_over_min_ab"):
             assert m[ratio] > 0, (mode, ratio)
         assert m["build_seconds"] >= 0
+    assert set(report["targets_met"]) == set(report["targets"])
+    assert all(isinstance(v, bool) for v in report["targets_met"].values())
     # Both memory modes ran the same loop, to the same architectural end.
     assert report["modes"]["fast"]["cosim"]["trace_hash"] and report["modes"]["bfm"]["cosim"]["trace_hash"]
     # The table for people names each figure.
-    for label in ("(a) software vCPU alone", "(b) RTL alone", "(c) co-simulation", "c/a", "c/b"):
+    for label in ("(a) software vCPU alone", "(b) RTL alone", "(c) co-simulation", "c/a", "c/b", "targets:"):
         assert label in stdout, stdout
 
 
