@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 # (field name without the "rvfi_" prefix, width in bits) — the order of the RTL port list.
 TRACE_FIELDS: tuple[tuple[str, int], ...] = (
@@ -43,6 +44,10 @@ TRACE_WIDTH = {name: width for name, width in TRACE_FIELDS}
 # is checked as a sequence, ``halt``/``ixl`` are constants here).
 COMPARED_FIELDS: tuple[str, ...] = tuple(
     n for n, _ in TRACE_FIELDS if n not in ("valid", "halt", "ixl"))
+
+
+# A record's compared fields as one tuple, read at C speed (the scoreboard's fast path).
+_compared_values = attrgetter(*COMPARED_FIELDS)
 
 
 @dataclass(slots=True)
@@ -84,6 +89,8 @@ class RetireRecord:
 
     def diff(self, other: "RetireRecord", names=COMPARED_FIELDS) -> list[str]:
         """Names of the compared fields whose values differ."""
+        if names is COMPARED_FIELDS and _compared_values(self) == _compared_values(other):
+            return []       # the usual case: one tuple compare at C speed (per-field getattr: ~10 µs)
         return [n for n in names if getattr(self, n) != getattr(other, n)]
 
 
@@ -141,9 +148,9 @@ class TraceHash:
         self.count = 0
 
     def add(self, rec: RetireRecord) -> None:
-        values = [getattr(rec, n) for n in COMPARED_FIELDS]
+        values = _compared_values(rec)
         if not rec.trap and reads_cycle(rec.insn):
-            values[_RD_WDATA] = 0
+            values = values[:_RD_WDATA] + (0,) + values[_RD_WDATA + 1:]
         self._sha.update(TRACE_HASH_PACK.pack(*values))
         self.count += 1
 
