@@ -78,7 +78,7 @@ async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
     lockstep.sb.continue_on_mismatch = bool(job.get("continue"))      # continue-and-count
     lockstep.sb.max_mismatches = int(job.get("max_mismatches", lockstep.sb.max_mismatches))
     from tb.coverage.job_probe import JobProbe      # functional coverage + performance numbers
-    probe = JobProbe(lockstep, job)
+    probe = JobProbe(lockstep, job, axi_monitor=env.axi_mem.monitor if env is not None and not fast else None)
     result = await run_vmm(lockstep, setup.vms, options)
     lockstep.monitor.stop()
     # Fast mode: the pages the bus wrote in the SV array must equal the master copy.

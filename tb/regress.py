@@ -247,6 +247,8 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
     for name, scenario in SCENARIOS.items():
         if not any(fnmatch.fnmatchcase(name, p) for p in wanted):
             continue
+        if sim == "reference" and scenario.bus_errors:
+            continue             # AXI error responses: `hvcosim run` has no bus to plant them on
         where = out / "elf" / "scenarios" / name
         elfs = [Path(p) for p in scenario.build(where)]
         options = scenario.options
@@ -264,6 +266,10 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
         argv = ["run", *(str(e) for e in elfs), *args]
         if sim != "reference":
             argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / job_name), *argv[1:]]
+            for error in scenario.bus_errors:
+                argv += ["--axi-error", f"gpa:{error['gpa']:#x}:{error['response']}:{error['dir']}"]
+            if scenario.axi_backpressure:
+                argv += ["--axi-backpressure", str(scenario.axi_backpressure)]
         jobs.append(Job(name=job_name, argv=argv, elf_digest=_digest(members),
                         expected_exit=SCENARIO_EXIT.get(scenario.expect.status, EXIT_PASS),
                         stdout_contains=[], covers=f"{scenario.digest_row}: {scenario.description}"))

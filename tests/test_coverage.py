@@ -218,3 +218,75 @@ def test_hvcosim_run_writes_the_reference_runs_coverage(tmp_path, guest_elfs):
     assert hits["mmio"]["size_x_direction"]["byte/store"] > 0          # the UART output
     assert hits["exits"]["sbi_call"]["srst.system_reset"] == 1
     assert hits["instructions"]["insn_x_mode"]["sb/VS"] > 0
+
+
+def test_axi_error_responses_move_from_okay_to_slverr():
+    col = CoverageCollector(backpressure=True)
+    for _ in range(5):
+        col.axi_access(0x8000_0000, 4, False)
+    col.axi_access(0x8000_0100, 4, True)
+    col.axi_responses("read", [2, 0, 2, 1])        # 2 OKAY, 2 SLVERR, 1 DECERR (monitor counts)
+    col.axi_responses("write", [0, 0, 1, 0])
+    bins = col.finish()["axi"]["channel_x_length_x_response_x_backpressure"]
+    assert bins["read/1_beat/okay/stalls"] == 2 and bins["read/1_beat/slverr/stalls"] == 2
+    assert bins["write/1_beat/okay/stalls"] == 0 and bins["write/1_beat/slverr/stalls"] == 1
+    assert bins["read/1_beat/slverr/none"] == 0
+
+
+# Bins the default regression's directed scenarios close (docs/coverage.md): each scenario, run
+# on the reference with the coverage observer, must hit them (bus errors planted on its memory).
+CLOSING_SCENARIOS = {
+    "fault-access-bus-to-vmm": ("traps", "cause_x_mode_x_handling",
+                                [f"{c}/{m}/exited" for c in ("insn_access", "load_access", "store_access")
+                                 for m in ("VS", "VU")]),
+    "fault-access-bus-to-vs": ("traps", "cause_x_mode_x_handling",
+                               [f"{c}/{m}/delegated" for c in ("insn_access", "load_access", "store_access")
+                                for m in ("VS", "VU")]),
+    "deleg-vu-causes-to-vmm": ("traps", "cause_x_mode_x_handling",
+                               [f"{c}/VU/exited" for c in ("insn_misaligned", "illegal", "breakpoint",
+                                                           "load_misaligned", "store_misaligned",
+                                                           "insn_page", "load_page", "store_page")]),
+    "illegal-mcounteren-off": ("csr", "csr_x_access_x_outcome",
+                               [f"{c}/read/illegal" for c in ("cycle", "time", "instret", "cycleh", "timeh",
+                                                              "instreth", "stimecmp", "stimecmph")]
+                               + ["stimecmp/write/illegal", "stimecmph/write/illegal"]),
+    "wfi-nop-vtw-off": ("wfi", "outcome_x_mode", ["retired/VS"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSING_SCENARIOS))
+def test_directed_scenarios_hit_the_bins_they_close(name, tmp_path):
+    from tb.coverage.collector import ReferenceObserver
+    from vmm_model.scenarios import SCENARIOS, run_scenario
+    observer = ReferenceObserver()
+    result = run_scenario(SCENARIOS[name], tmp_path, observer=observer)
+    assert result.status == "pass", result.message
+    group, coverpoint, bins = CLOSING_SCENARIOS[name]
+    hits = observer.hits(result)[group][coverpoint]
+    assert [b for b in bins if not hits.get(b)] == []
+    if name == "fault-access-bus-to-vmm":
+        exits = observer.hits(result)["exits"]["cause"]
+        assert all(exits.get(c) == 2 for c in ("insn_access", "load_access", "store_access")), exits
+
+
+def test_slverr_bins_come_from_the_memory_agents_monitor_under_cosim(tmp_path):
+    """The two bus-error scenarios under lockstep co-simulation (Icarus): the job's coverage has
+    SLVERR reads and writes, without and with back-pressure, and the access-fault exits."""
+    from tb.cosim import run_cosim
+    from tests.rtl.conftest import missing_simulator
+    from vmm_model.scenarios import SCENARIOS, cosim_job
+    if missing_simulator("icarus"):
+        pytest.fail(missing_simulator("icarus"))
+    names = ("fault-access-bus-to-vmm", "fault-access-bus-to-vs")
+    results = run_cosim([cosim_job(SCENARIOS[n], tmp_path) for n in names], "icarus", tmp_path / "sim")
+    by_name = dict(zip(names, results))
+    for name, res in by_name.items():
+        assert res["status"] == "pass" and "mismatch" not in res, res.get("message")
+    axi = {n: r["coverage"]["axi"]["channel_x_length_x_response_x_backpressure"] for n, r in by_name.items()}
+    assert axi["fault-access-bus-to-vmm"]["read/1_beat/slverr/none"] == 4        # 2 loads + 2 fetches
+    assert axi["fault-access-bus-to-vmm"]["write/1_beat/slverr/none"] == 2
+    assert axi["fault-access-bus-to-vs"]["read/1_beat/slverr/stalls"] == 4
+    assert axi["fault-access-bus-to-vs"]["write/1_beat/slverr/stalls"] == 2
+    assert "read/1_beat/slverr/stalls" not in axi["fault-access-bus-to-vmm"]
+    exits = by_name["fault-access-bus-to-vmm"]["coverage"]["exits"]["cause"]
+    assert exits["insn_access"] == exits["load_access"] == exits["store_access"] == 2

@@ -260,6 +260,17 @@ class CoverageCollector:
         key = f"{channel}/{size}/{'slverr' if error else 'okay'}/{self.backpressure}"
         self.hits["axi"]["channel_x_length_x_response_x_backpressure"][key] += 1
 
+    def axi_responses(self, channel: str, by_value: list[int]) -> None:
+        """The job's responses on ``channel`` by RRESP/BRESP value (the memory agent's monitor,
+        counted once at the end: no per-access cost).  ``axi_access`` counted every access as
+        OKAY; the SLVERR (2) ones move to the slverr bin, the DECERR (3) ones leave the okay
+        bin (DECERR is not a response of the plan).  Accesses are single beats (plan)."""
+        bins = self.hits["axi"]["channel_x_length_x_response_x_backpressure"]
+        okay = f"{channel}/1_beat/okay/{self.backpressure}"
+        slverr, decerr = (by_value + [0, 0, 0, 0])[2:4]
+        bins[okay] = max(0, bins[okay] - slverr - decerr)
+        bins[f"{channel}/1_beat/slverr/{self.backpressure}"] += slverr
+
     def vmm_counts(self, exit_counts: dict, world_switches: dict | None = None) -> None:
         """The VMM's own counters at the end of a run (what it did with the exits)."""
         bins = self.hits["exits"]["vmm_action"]

@@ -17,9 +17,15 @@ CLK_PERIOD_NS = 10           # tb/sim/unit_tb.py's clock
 
 
 class JobProbe:
-    def __init__(self, lockstep, job: dict | None = None):
+    def __init__(self, lockstep, job: dict | None = None, axi_monitor=None):
+        """``axi_monitor``: the memory agent's monitor (``tb.agents.axi_mem.AxiMemMonitor``),
+        whose RRESP/BRESP counts give the job's error responses (HostRam.on_access, which
+        counts the accesses, runs before the responder decides the response)."""
         self.lockstep = lockstep
         self.collector = attach_lockstep(lockstep, backpressure=_backpressure(job or {}))
+        self.axi_monitor = axi_monitor
+        self._responses_before = ({k: list(v) for k, v in axi_monitor.responses.items()}
+                                  if axi_monitor is not None else None)
         # The fast mode's SV memory serves m_axi without a per-access hook: no traffic numbers.
         self.sees_bus = (job or {}).get("memory", "bfm") != "fast"
         self.run_cycles = 0          # cycles spent inside context runs
@@ -49,6 +55,10 @@ class JobProbe:
         """Coverage and performance of the finished run (``result``: a ``RunResult``)."""
         col = self.collector
         col.vmm_counts(result.exit_counts, result.world_switches)
+        if self.axi_monitor is not None:      # this job's responses: counters now minus at the start
+            for channel, counts in self.axi_monitor.responses.items():
+                before = self._responses_before.get(channel, [0] * len(counts))
+                col.axi_responses(channel, [n - b for n, b in zip(counts, before)])
         hits = col.finish()
         coverage = {g: {cp: {b: n for b, n in bins.items() if n} for cp, bins in cps.items()}
                     for g, cps in hits.items()}

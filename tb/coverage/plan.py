@@ -235,7 +235,8 @@ PLAN: tuple[Group, ...] = (
     )),
     Group("axi", "m_axi traffic", (
         cross("channel_x_length_x_response_x_backpressure", "each m_axi access HostRam serves: "
-              "read/write × beats × response × whether the job ran with back-pressure",
+              "read/write × beats × whether the job ran with back-pressure; the response from "
+              "the memory agent's monitor (RRESP/BRESP counts of the job)",
               AXI_CHANNELS, AXI_LENGTHS, AXI_RESPONSES, AXI_BACKPRESSURE,
               excluded={f"{c}/{n}/{r}/{b}": "the unit issues single-beat accesses only (one word per "
                         "fetch, load, store or PTE; rtl-core.md)"
@@ -251,9 +252,8 @@ PLAN: tuple[Group, ...] = (
 NOT_SAMPLED = (
     "translation: level × page size (4 KiB / 4 MiB) × PTE permission bits × SUM/MXR of "
     "successful walks (needs the walk outcome from the reference MMU; not wired yet)",
-    "axi: the response of each access (SLVERR/DECERR) is not visible to HostRam.on_access, the "
-    "hook sampled today; the AXI memory agent's monitor (tb/agents/axi_mem.py) is the source to "
-    "move to, together with jobs that inject errors",
+    "axi: DECERR responses (the plan's responses are OKAY and SLVERR; a DECERR leaves the okay "
+    "bin and is counted nowhere; tests/test_cosim_faults.py checks DECERR faults)",
     "axi on the reference alone (regress --sim reference): it has no bus",
 )
 

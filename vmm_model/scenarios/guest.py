@@ -35,6 +35,12 @@ class Script:
     """Scripted VMM actions of one VM, filled while its body is emitted."""
     vm: int = 0
     actions: list[dict] = field(default_factory=list)
+    # AXI error responses planted on guest-physical words of VM 0 (job["axi"]["errors"] entries,
+    # ``--axi-error gpa:ADDR:slverr:DIR``): the unit's accesses there fail (access faults 1/5/7).
+    bus_errors: list[dict] = field(default_factory=list)
+
+    def bus_error(self, gpa: int, direction: str) -> None:
+        self.bus_errors.append({"gpa": gpa, "response": "slverr", "dir": direction})
 
     def at_start(self, do: str, **args) -> None:
         self.actions.append({"at": "start", "vm": self.vm, "do": do, **args})

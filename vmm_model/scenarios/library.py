@@ -22,7 +22,7 @@ from .guest import (EXIT_CAUSE, GUEST_CAUSE, HVIP_BIT, SIP_BIT, CSR_SATP, CSR_SI
 from .scenario import Expect, Scenario
 
 ILLEGAL = platform.EXC_ILLEGAL
-HSTATUS_VTVM, HSTATUS_VTSR = 1 << 20, 1 << 22
+HSTATUS_VTVM, HSTATUS_VTW, HSTATUS_VTSR = 1 << 20, 1 << 21, 1 << 22
 SRET_WORD, WFI_WORD = 0x1020_0073, 0x1050_0073
 UNMAPPED_GPA = 0x2000_0000          # neither RAM nor a device (DESIGN §3): access fault injected
 
@@ -48,6 +48,8 @@ DIGEST_ROWS: dict[str, str] = {
     "§5 interrupts: not delegated exit": "An interrupt that is *not* delegated by `hideleg` exits with the untranslated code (2/6/10).",
     "§4 fences: world switch": "World switch: zero vsatp, write hgatp, then write vsatp.",
     "§4 fences: VMM flush": "HFENCE.VVMA/GVMA (GVMA: rs1 = GPA>>2, rs2 = VMID) are HS-only, so the external VMM needs a flush port.",
+    "§3 illegal: mcounteren": "- Counters whose `mcounteren` bit is 0, and `stimecmp` when `menvcfg.STCE`=0.",
+    "§5 interrupts: WFI as a NOP": "It may also just be a NOP.",
 }
 
 
@@ -247,6 +249,114 @@ def _access_faults(b: Builder, script: Script) -> None:
     b.model.set(7, pc + 4)
     b.expect_trap(UNMAPPED_GPA, platform.EXC_INSN_ACCESS, UNMAPPED_GPA, resume=pc + 4)
     b.check(7)
+
+
+# A data word whose writes get SLVERR (only writes: the ending's memory checks still read it).
+STORE_ERROR_GPA = layout.DATA_BASE + 0xFF0
+ACCESS_FAULT_BITS = ((1 << platform.EXC_INSN_ACCESS) | (1 << platform.EXC_LOAD_ACCESS)
+                     | (1 << platform.EXC_STORE_ACCESS))
+
+
+def _bus_access_faults(b: Builder, script: Script) -> None:
+    """SLVERR on m_axi for a word of code the guest jumps over (its fetch and a load of it)
+    and on the writes of a data word: access faults 1, 5 and 7, from VS and then from VU."""
+    b.asm.emit("jal", rd=ZERO, imm=8)
+    _, poisoned = b.asm.emit("addi", rd=ZERO, rs1=ZERO, imm=0)        # never runs normally
+    b.body_instructions += 1
+    script.bus_error(poisoned, "read")
+    script.bus_error(STORE_ERROR_GPA, "write")
+    for in_vu in (False, True):
+        if in_vu:
+            enter_vu(b)
+        b.li(T0, poisoned)
+        expect(b, "lw", platform.EXC_LOAD_ACCESS, poisoned, rd=6, rs1=T0, imm=0)
+        b.li(T0, STORE_ERROR_GPA)
+        expect(b, "sw", platform.EXC_STORE_ACCESS, STORE_ERROR_GPA, rs1=T0, rs2=6, imm=0)
+        b.li(T0, poisoned)
+        _, pc = b.asm.emit("jalr", rd=7, rs1=T0, imm=0)
+        b.body_instructions += 1
+        b.model.set(7, pc + 4)
+        b.expect_trap(poisoned, platform.EXC_INSN_ACCESS, poisoned, resume=pc + 4)
+        b.check(7)
+        if in_vu:
+            leave_vu(b)
+
+
+def _bus_access_faults_delegated(b: Builder, script: Script) -> None:
+    script.at_start("set_bits", field="hedeleg", bits=ACCESS_FAULT_BITS)
+    _bus_access_faults(b, script)
+
+
+def _mcounteren_off(b: Builder, script: Script) -> None:
+    """The VMM clears mcounteren: counters and stimecmp are illegal instructions (cause 2,
+    delegated), checked before hcounteren/henvcfg; the VMM then restores it."""
+    vmm_call(b, {"do": "write", "values": {"mcounteren": 0}})
+    for csr in (0xC00, 0xC01, 0xC02, 0xC80, 0xC81, 0xC82, CSR_STIMECMP, CSR_STIMECMP + 0x10):
+        expect(b, "csrrs", ILLEGAL, rd=5, csr=csr, rs1=ZERO)
+    for csr in (CSR_STIMECMP, CSR_STIMECMP + 0x10):
+        expect(b, "csrrw", ILLEGAL, rd=ZERO, csr=csr, rs1=A0)
+    vmm_call(b, {"do": "write", "values": {"mcounteren": 0x7}})
+    b.asm.emit("csrrs", rd=6, csr=0xC02, rs1=ZERO)                  # readable again
+    b.body_instructions += 1
+    b.model.set(6, None)
+
+
+def _wfi_nop(b: Builder, script: Script) -> None:
+    """The VMM clears hstatus.VTW: WFI in VS retires as a NOP (no exit); VTW set again after."""
+    vmm_call(b, {"do": "clear_bits", "field": "hstatus", "bits": HSTATUS_VTW})
+    b.asm.emit("wfi")
+    b.body_instructions += 1
+    b.do("addi", rd=6, rs1=ZERO, imm=3)
+    b.asm.emit("wfi")
+    b.body_instructions += 1
+    vmm_call(b, {"do": "set_bits", "field": "hstatus", "bits": HSTATUS_VTW})
+    b.check(6)
+
+
+# The delegable causes (hedeleg bits) a scenario takes away from VS for its VU code.
+VU_DELEGABLE_BITS = sum(1 << c for c in (0, 2, 3, 4, 6, 12, 13, 15))
+
+
+def _vu_causes_to_vmm(b: Builder, script: Script) -> None:
+    """hedeleg cleared for 0, 2-4, 6, 12, 13, 15: each raised from VU exits and the VMM
+    reflects it; then a random stream rich in VU sections and VS paging (VU page faults)."""
+    script.at_start("clear_bits", field="hedeleg", bits=VU_DELEGABLE_BITS)
+    for cause in (platform.EXC_INSN_MISALIGNED, ILLEGAL, platform.EXC_BREAKPOINT,
+                  platform.EXC_LOAD_MISALIGNED, platform.EXC_STORE_MISALIGNED):
+        enter_vu(b)
+        _raise_once(b, cause)
+        leave_vu(b)
+    # A fetch page fault from VU: VS paging on, SRET to code whose page has no U bit; the
+    # handler returns to VS just after it.
+    paging_on(b, asid=4)
+    target = enter_vu(b)
+    b.asm.emit("jal", rd=0, imm=0)                          # never runs
+    b.body_instructions += 1
+    b.expect_trap(target, platform.EXC_INSN_PAGE, target, resume=target + 4, set_bits=SSTATUS_SPP)
+    paging_off(b)
+    from dataclasses import replace
+    weights = {"vu": 12, "paging": 12, "misaligned": 3, "illegal": 3, "ebreak": 2, "jump": 2,
+               "sbi": 0, "timer": 0, "softirq": 0, "vmmirq": 0, "mmio": 0}
+    b.knobs = replace(b.knobs, instructions=300, weights=weights)
+    emit_body(b)
+
+
+def _raise_once(b: Builder, cause: int) -> None:
+    if cause == platform.EXC_INSN_MISALIGNED:
+        b.do("auipc", rd=T0, imm=0)
+        _, pc = b.asm.emit("jalr", rd=6, rs1=T0, imm=10)
+        b.body_instructions += 1
+        b.expect_trap(pc, cause, (pc - 4 + 10) & ~1)
+    elif cause == ILLEGAL:
+        b.do_word(0x0000_0000)
+    elif cause == platform.EXC_BREAKPOINT:
+        b.do("ebreak")
+    elif cause == platform.EXC_LOAD_MISALIGNED:
+        b.li(T0, layout.DATA_BASE + 2)
+        b.do("lw", rd=6, rs1=T0, imm=0)
+    elif cause == platform.EXC_STORE_MISALIGNED:
+        b.li(T0, layout.DATA_BASE + 1)
+        b.do("sh", rs1=T0, rs2=6, imm=0)
 
 
 def _raise(cause: int):
@@ -534,6 +644,28 @@ def _all() -> list[Scenario]:
         _scenario("§5 interrupts: VU always enabled", "irq-vu-always-enabled",
                   "a delegated interrupt pending with SIE = 0 is taken as soon as the guest "
                   "enters VU", _vu_takes_interrupts),
+    ]
+    scenarios += [
+        _scenario("§4 fault: access fault", "fault-access-bus-to-vmm",
+                  "SLVERR on m_axi for a fetch, a load and a store, from VS and from VU: access "
+                  "faults 1/5/7 are not delegated, so they exit and the VMM reflects them",
+                  _bus_access_faults, expect=Expect(exits={"reflected": 6})),
+        _scenario("§4 fault: access fault", "fault-access-bus-to-vs",
+                  "the same bus errors with hedeleg bits 1, 5, 7 set by the VMM (and m_axi "
+                  "back-pressure): straight to the guest's handler, no exit",
+                  _bus_access_faults_delegated, axi_backpressure=0.25,
+                  expect=Expect(absent=("reflected",))),
+        _scenario("§1 delegation: hedeleg", "deleg-vu-causes-to-vmm",
+                  "hedeleg bits 0, 2-4, 6, 12, 13, 15 cleared by the VMM: those causes raised "
+                  "from VU (and a random VU/paging stream) exit and are reflected",
+                  _vu_causes_to_vmm, paging=True, expect=Expect(at_least={"reflected": 5})),
+        _scenario("§3 illegal: mcounteren", "illegal-mcounteren-off",
+                  "counters and stimecmp/stimecmph read and written from VS with mcounteren = 0 "
+                  "(cleared by the VMM at an SBI call): illegal instruction, delegated",
+                  _mcounteren_off, expect=Expect(absent=("reflected", "illegal_injected"))),
+        _scenario("§5 interrupts: WFI as a NOP", "wfi-nop-vtw-off",
+                  "WFI in VS with hstatus.VTW cleared by the VMM retires as a NOP: no exit",
+                  _wfi_nop, expect=Expect(absent=("wfi",))),
     ]
     return scenarios + _delegation_scenarios() + _interrupt_scenarios() + _world_scenarios()
 

@@ -48,10 +48,11 @@ class Scenario:
     expect: Expect = Expect()
     paging: bool = False             # build VS-stage page tables into the guests
     seed: int = 1                    # start-up register values and data bytes
+    axi_backpressure: float = 0.0    # co-simulation only: m_axi stalls (the reference has no bus)
 
     @functools.cached_property
-    def _built(self) -> tuple[list[GeneratedProgram], list[dict]]:
-        programs, actions = [], []
+    def _built(self) -> tuple[list[GeneratedProgram], list[dict], list[dict]]:
+        programs, actions, bus_errors = [], [], []
         for vm, body in enumerate(self.bodies):
             script = Script(vm)
             knobs = Knobs(instructions=1, paging=self.paging, vary_vmm=False, vmm_events=False,
@@ -61,7 +62,9 @@ class Scenario:
             # Actions of random stream items a body may include (vmmirq): this VM's own.
             generated = program.run_options.get("vmm_actions", [])
             actions += script.actions + [{**action, "vm": vm} for action in generated]
-        return programs, actions
+            assert vm == 0 or not script.bus_errors, "bus errors are planted in VM 0's memory"
+            bus_errors += script.bus_errors
+        return programs, actions, bus_errors
 
     @property
     def programs(self) -> list[GeneratedProgram]:
@@ -75,6 +78,21 @@ class Scenario:
         if actions:
             options["vmm_actions"] = actions
         return options
+
+    @property
+    def bus_errors(self) -> list[dict]:
+        """AXI error responses the run needs (``job["axi"]["errors"]`` entries on VM 0's GPAs)."""
+        return self._built[2]
+
+    @property
+    def axi(self) -> dict:
+        """The co-simulation job's ``"axi"`` settings (empty: an ideal memory)."""
+        axi = {}
+        if self.bus_errors:
+            axi["errors"] = list(self.bus_errors)
+        if self.axi_backpressure:
+            axi["backpressure"] = self.axi_backpressure
+        return axi
 
     def build(self, out_dir: Path | str) -> list[Path]:
         """One ELF per VM, written to ``out_dir``; returns their paths."""
