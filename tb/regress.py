@@ -267,7 +267,8 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
         if sim != "reference":
             argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / job_name), *argv[1:]]
             for error in scenario.bus_errors:
-                argv += ["--axi-error", f"gpa:{error['gpa']:#x}:{error['response']}:{error['dir']}"]
+                kind = "gpa" if "gpa" in error else "gpte"
+                argv += ["--axi-error", f"{kind}:{error[kind]:#x}:{error['response']}:{error['dir']}"]
             if scenario.axi_backpressure:
                 argv += ["--axi-backpressure", str(scenario.axi_backpressure)]
         jobs.append(Job(name=job_name, argv=argv, elf_digest=_digest(members),

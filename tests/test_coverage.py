@@ -242,6 +242,7 @@ CLOSING_SCENARIOS = {
     "fault-access-bus-to-vs": ("traps", "cause_x_mode_x_handling",
                                [f"{c}/{m}/delegated" for c in ("insn_access", "load_access", "store_access")
                                 for m in ("VS", "VU")]),
+    "fault-access-bus-on-pte": ("traps", "cause_x_mode_x_handling", ["load_access/VS/exited"]),
     "deleg-vu-causes-to-vmm": ("traps", "cause_x_mode_x_handling",
                                [f"{c}/VU/exited" for c in ("insn_misaligned", "illegal", "breakpoint",
                                                            "load_misaligned", "store_misaligned",

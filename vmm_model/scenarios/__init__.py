@@ -23,8 +23,9 @@ def run_scenario(scenario: Scenario, out_dir, **overrides):
 
 
 def _run_with_bus_errors(elfs: list[str], options, entries: list[dict]):
-    """``run_guests`` with AXI error responses planted on VM 0's guest-physical words: the
-    reference hart's fetches, loads and stores there fail as the RTL's do on m_axi."""
+    """``run_guests`` with AXI error responses planted on VM 0's guest-physical words (or on
+    the G-stage leaf PTE of a page, as ``tb.agents.axi_mem.resolve_error`` does): the reference
+    hart's fetches, loads, stores and PTE reads there fail as the RTL's do on m_axi."""
     import asyncio
     from vmm_model.hart import SoftwareUnit
     from vmm_model.memory import RESPONSE_NAMES, BusErrors, ErrorRange
@@ -33,7 +34,10 @@ def _run_with_bus_errors(elfs: list[str], options, entries: list[dict]):
     ram = setup.vms[0].ram
     ranges = []
     for entry in entries:
-        host = ram.fault_in(entry["gpa"]) + (entry["gpa"] & 0xFFC)     # resident from now on
+        kind = "gpa" if "gpa" in entry else "gpte"
+        frame = ram.fault_in(entry[kind])                               # resident from now on
+        host = (frame + (entry[kind] & 0xFFC) if kind == "gpa"
+                else ram.gstage._leaf_entry_addr(entry[kind], create=False))
         reads, writes = entry["dir"] in ("read", "both"), entry["dir"] in ("write", "both")
         ranges.append(ErrorRange(host, host + 4, RESPONSE_NAMES[entry["response"]], reads, writes))
     setup.memory.bus_errors = BusErrors(ranges, 0.0, options.seed)

@@ -39,8 +39,10 @@ class Script:
     # ``--axi-error gpa:ADDR:slverr:DIR``): the unit's accesses there fail (access faults 1/5/7).
     bus_errors: list[dict] = field(default_factory=list)
 
-    def bus_error(self, gpa: int, direction: str) -> None:
-        self.bus_errors.append({"gpa": gpa, "response": "slverr", "dir": direction})
+    def bus_error(self, gpa: int, direction: str, kind: str = "gpa") -> None:
+        """SLVERR on the word at ``gpa`` (``kind`` "gpa") or on the G-stage leaf PTE that
+        maps ``gpa``'s page (``kind`` "gpte": the walk's implicit read fails)."""
+        self.bus_errors.append({kind: gpa, "response": "slverr", "dir": direction})
 
     def at_start(self, do: str, **args) -> None:
         self.actions.append({"at": "start", "vm": self.vm, "do": do, **args})

@@ -12,7 +12,7 @@ from vmm_model import platform
 from vmm_model.gen import layout
 from vmm_model.gen.builder import A0, T0, ZERO, Builder
 from vmm_model.gen.model import CSR_SCOUNTEREN, CSR_SSCRATCH, CSR_STIMECMP, LOAD, Trap
-from vmm_model.gen.paging import WINDOW_PAGES, WINDOW_VA
+from vmm_model.gen.paging import USER_TEXT_VA, WINDOW_PAGES, WINDOW_VA
 from vmm_model.gen.streams import emit_body
 
 from .guest import (EXIT_CAUSE, GUEST_CAUSE, HVIP_BIT, SIP_BIT, CSR_SATP, CSR_SIE, CSR_SIP,
@@ -285,6 +285,24 @@ def _bus_access_faults(b: Builder, script: Script) -> None:
 def _bus_access_faults_delegated(b: Builder, script: Script) -> None:
     script.at_start("set_bits", field="hedeleg", bits=ACCESS_FAULT_BITS)
     _bus_access_faults(b, script)
+
+
+GPTE_ERROR_GPA = platform.RAM_BASE + (14 << 20)     # a guest page nothing else touches
+
+
+def _bus_faults_on_walks(b: Builder, script: Script) -> None:
+    """SLVERR on the implicit page-table reads: the VS-stage root PTE of USER_TEXT_VA (VS
+    paging on, a load there) and the G-stage leaf PTE of an otherwise untouched page (paging
+    off, a load there): load access faults (5), tval = the address, exited and reflected."""
+    tables = b.page_tables
+    script.bus_error(tables.root + 4 * (USER_TEXT_VA >> 22), "read")
+    script.bus_error(GPTE_ERROR_GPA, "read", kind="gpte")
+    paging_on(b, asid=5)
+    b.li(T0, USER_TEXT_VA)
+    expect(b, "lw", platform.EXC_LOAD_ACCESS, USER_TEXT_VA, rd=6, rs1=T0, imm=0)
+    paging_off(b)
+    b.li(T0, GPTE_ERROR_GPA)
+    expect(b, "lw", platform.EXC_LOAD_ACCESS, GPTE_ERROR_GPA + 8, rd=6, rs1=T0, imm=8)
 
 
 def _mcounteren_off(b: Builder, script: Script) -> None:
@@ -655,6 +673,10 @@ def _all() -> list[Scenario]:
                   "back-pressure): straight to the guest's handler, no exit",
                   _bus_access_faults_delegated, axi_backpressure=0.25,
                   expect=Expect(absent=("reflected",))),
+        _scenario("§4 fault: access fault", "fault-access-bus-on-pte",
+                  "SLVERR on a VS-stage PTE read and on a G-stage PTE read: load access faults "
+                  "(5) with tval = the address, exited and reflected by the VMM",
+                  _bus_faults_on_walks, paging=True, expect=Expect(exits={"reflected": 2})),
         _scenario("§1 delegation: hedeleg", "deleg-vu-causes-to-vmm",
                   "hedeleg bits 0, 2-4, 6, 12, 13, 15 cleared by the VMM: those causes raised "
                   "from VU (and a random VU/paging stream) exit and are reflected",
