@@ -94,6 +94,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vmm-actions", metavar="FILE",
                         help="scripted VMM actions, a JSON list (docs/scenarios.md; written by "
                              "hvcosim gen when the seed chose some)")
+    parser.add_argument("--axi-error", action="append", default=[],
+                        metavar="RANGE:slverr|decerr[:read|write]",
+                        help="the unit's accesses to RANGE get an AXI error response, an access "
+                             "fault (repeatable; as hvcosim cosim): RANGE is LO-HI (host-physical, "
+                             "HI exclusive), gpa:ADDR (the word at guest-physical ADDR of VM 0) or "
+                             "gpte:ADDR (the G-stage PTE mapping ADDR of VM 0)")
     parser.set_defaults(handler=cmd_run)
 
 
@@ -135,10 +141,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         actions = load_actions(args.vmm_actions) if args.vmm_actions else []
     except GuestInputError as exc:
         raise UsageError(f"{PROG} run: error: --vmm-actions {exc}") from None
+    from vmm_model.vmm.bus_errors import parse_axi_error
+    try:
+        bus_errors = [parse_axi_error(text) for text in args.axi_error]
+    except ValueError as exc:
+        raise UsageError(f"{PROG} run: error: --axi-error {exc}") from None
     options = RunOptions(vcpus=args.vcpus, mem=args.mem, mem_budget=args.mem_budget,
                          seed=args.seed, quantum=args.quantum, contexts=args.contexts,
                          max_instructions=args.max_instructions, trace_path=args.trace,
-                         signature_path=args.signature, console=console, vmm_actions=actions)
+                         signature_path=args.signature, console=console, vmm_actions=actions,
+                         bus_errors=bus_errors)
     if args.coverage:
         from tb.coverage.collector import ReferenceObserver
         options.observer = ReferenceObserver()

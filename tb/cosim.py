@@ -27,7 +27,7 @@ UVM_TEST_ENV = "HVCOSIM_UVM_TEST"            # the pyuvm test to run (like +UVM_
 UVM_TESTS = ("CosimTest", "CosimStressBusTest", "CosimFaultTest")   # tb/uvm_env.py TESTS
 EXIT_STATUS = {"pass": 0, "fail": 1, "mismatch": 1, "timeout": 3, "error": 4}
 OPTION_NAMES = ("vcpus", "mem", "mem_budget", "seed", "quantum", "contexts", "max_instructions",
-                "signature_path", "vmm_actions")
+                "signature_path", "vmm_actions", "bus_errors")
 
 
 # ------------------------------------------------------------------------------ simulator side
@@ -56,6 +56,8 @@ async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
     t0 = time.monotonic()
     setup = setup_guests(job["elfs"], options)
     axi = AxiMemSettings.from_job(job, env.axi_mem.defaults if env is not None else None, setup.vms)
+    if setup.memory.bus_errors is not None:     # RunOptions.bus_errors (as hvcosim run): the responder's too
+        axi.errors = [*axi.errors, *setup.memory.bus_errors.ranges]
     fast = job.get("memory", "bfm") == "fast"
     if fast:     # SV memory, trace ring and isolation guard of tb/hdl (docs/performance.md)
         from tb.fast.unit import fast_unit

@@ -60,6 +60,11 @@ class RunOptions:
     # Scripted VMM actions (vmm_model.vmm.actions): interrupts, delegation changes, remaps
     # at chosen exits.  Plain dictionaries, so a co-simulation job carries them as JSON.
     vmm_actions: list[dict] = field(default_factory=list)
+    # Injected AXI error responses (vmm_model.vmm.bus_errors): the entries of `--axi-error`
+    # and of a co-simulation job's ["axi"]["errors"], resolved after the guests are loaded.
+    # A guest-physical target's page is made resident then and must stay so (no swap budget
+    # that could evict it, no remap of it): the caller's choice of options.
+    bus_errors: list = field(default_factory=list)
 
 
 @dataclass
@@ -189,6 +194,11 @@ def setup_guests(elf_paths: Sequence[str], options: RunOptions) -> GuestSetup:
     for vm, image, path in zip(vms, images, elf_paths):
         load_image(vm, image, name=path)
         vm.boot(image.entry, options.vcpus)
+    from vmm_model.vmm.bus_errors import resolve_errors
+    try:
+        memory.bus_errors = resolve_errors(options.bus_errors, vms, options.seed)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise GuestInputError(f"--axi-error: {exc}") from exc
     return GuestSetup(memory, vms, signature_range)
 
 

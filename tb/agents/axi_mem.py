@@ -21,76 +21,14 @@ from dataclasses import dataclass, field, replace
 import cocotb
 from pyuvm import UVMConfigItemNotFound, uvm_agent, uvm_analysis_port, uvm_component
 
-from vmm_model.memory import DECERR, RESPONSE_NAMES, SLVERR, BusErrors, ErrorRange
+from vmm_model.memory import DECERR, SLVERR, BusErrors, ErrorRange
+# The error-entry syntax and its resolution live with the VMM (the reference run uses them too).
+from vmm_model.vmm.bus_errors import DIRECTIONS, TARGET_KINDS, parse_axi_error, resolve_error  # noqa: F401
 
 from .axi_protocol import AxiProtocolChecker, Violation
 from .bus_sampler import AxiBusSampler
 
 MAX_BACKPRESSURE = 0.95
-
-
-DIRECTIONS = {"read": (True, False), "write": (False, True), "both": (True, True)}
-TARGET_KINDS = ("gpa", "gpte")
-
-
-def parse_axi_error(text: str) -> dict:
-    """``--axi-error`` text -> a job's error entry; raises ValueError with a one-line reason.
-
-    ``LO-HI:slverr|decerr[:read|write]`` (host-physical, HI exclusive), or ``gpa:ADDR:...``
-    (the word at guest-physical ADDR of VM 0) or ``gpte:ADDR:...`` (the G-stage leaf PTE
-    that maps guest-physical ADDR of VM 0: an error on the G-stage walk).
-    """
-    parts = text.split(":")
-    if parts and parts[0] in TARGET_KINDS:
-        kind, parts = parts[0], parts[1:]
-        if len(parts) < 2:
-            raise ValueError(f"{text!r}: want {kind}:ADDR:slverr|decerr[:read|write]")
-        entry = {kind: _number(parts[0], text)}
-    else:
-        if len(parts) < 2 or "-" not in parts[0]:
-            raise ValueError(f"{text!r}: want LO-HI:slverr|decerr[:read|write] or gpa:ADDR:... or gpte:ADDR:...")
-        lo, hi = (_number(x, text) for x in parts[0].split("-", 1))
-        if not 0 <= lo < hi <= 1 << 32:
-            raise ValueError(f"{text!r}: want 0 <= LO < HI <= 0x100000000")
-        entry = {"lo": lo, "hi": hi}
-    response, direction = parts[1].lower(), (parts[2].lower() if len(parts) > 2 else "both")
-    if response not in RESPONSE_NAMES:
-        raise ValueError(f"{text!r}: response {parts[1]!r} is not slverr or decerr")
-    if direction not in DIRECTIONS or len(parts) > 3:
-        raise ValueError(f"{text!r}: direction must be read or write (default both)")
-    entry.update(response=response, dir=direction)
-    return entry
-
-
-def _number(text: str, whole: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise ValueError(f"{whole!r}: {text!r} is not a number") from None
-
-
-def resolve_error(entry, vms=None) -> ErrorRange:
-    """A job's error entry (``[lo, hi, response, reads, writes]`` or a dict from
-    ``parse_axi_error``) as a host-physical ``ErrorRange``; ``gpa``/``gpte`` need the VMs
-    (the page is made resident first, so its host frame is fixed before the run)."""
-    if not isinstance(entry, dict):
-        return ErrorRange(*entry)
-    response = entry.get("response", "slverr")
-    response = RESPONSE_NAMES[response] if isinstance(response, str) else int(response)
-    reads, writes = DIRECTIONS[entry.get("dir", "both")]
-    if "lo" in entry:
-        return ErrorRange(int(entry["lo"]), int(entry["hi"]), response, reads, writes)
-    if not vms:
-        raise ValueError(f"error target {entry}: guest-physical targets need the VMs")
-    ram = vms[0].ram
-    kind = "gpa" if "gpa" in entry else "gpte"
-    gpa = int(entry[kind])
-    if not ram.contains(gpa):
-        raise ValueError(f"error target {kind}:{gpa:#x}: not in VM 0's guest RAM "
-                         f"[{ram.base:#x}, {ram.base + ram.size:#x})")
-    frame = ram.fault_in(gpa)
-    host = frame + (gpa & 0xFFC) if kind == "gpa" else ram.gstage._leaf_entry_addr(gpa, create=False)
-    return ErrorRange(host, host + 4, response, reads, writes)
 
 
 @dataclass
