@@ -20,12 +20,14 @@ def test_bench_quick_writes_every_figure(tmp_path, capfd):
     assert report["sim"] == "verilator" and report["quick"] is True
     sw = report["software"]
     assert sw["status"] == "pass" and sw["instructions"] > 0 and sw["seconds"] > 0 and sw["rate"] > 0
+    assert sw["cpu_rate"] > 0
     assert set(report["modes"]) == {"fast", "bfm"}
     for mode, m in report["modes"].items():
         for kind in ("rtl", "cosim"):
             r = m[kind]
             assert r["status"] == "pass", (mode, kind, r)
             assert r["instructions"] > 0 and r["seconds"] > 0 and r["rate"] > 0, (mode, kind, r)
+            assert 0 < r["cpu_seconds"] and r["cpu_rate"] > 0, (mode, kind, r)
         assert m["cosim"]["checked"] == m["cosim"]["instructions"] == m["rtl"]["instructions"]
         assert m["rtl"]["cycles"] > m["rtl"]["instructions"]
         for ratio in ("c_over_a", "c_over_b", "c_over_min_ab"):
@@ -36,7 +38,7 @@ def test_bench_quick_writes_every_figure(tmp_path, capfd):
     # Both memory modes ran the same loop, to the same architectural end.
     assert report["modes"]["fast"]["cosim"]["trace_hash"] and report["modes"]["bfm"]["cosim"]["trace_hash"]
     # The table for people names each figure.
-    for label in ("(a) software vCPU alone", "(b) RTL alone", "(c) co-simulation", "c/a", "c/b", "targets:"):
+    for label in ("(a) software vCPU alone", "(b) RTL alone", "(c) co-simulation", "per CPU s", "c/a", "c/b", "targets:"):
         assert label in stdout, stdout
 
 
