@@ -453,3 +453,102 @@ def test_cli_vmm_events_flag(tmp_path, capsys):
     assert main(parse(["--seed", "3", "-o", str(out), "--no-vmm-events", "--weight", "vmmirq=0"])) == 0
     assert "--vmm-actions" not in capsys.readouterr().out
     assert not (tmp_path / "g.elf.vmm-actions.json").exists()
+
+
+# -- bus errors chosen by the seed (the buserr class) ----------------------------------
+
+BUS_ERROR_SEEDS = {"read": 0, "write": 16, "both": 17}     # a seed of each direction
+
+
+def bus_error_program(seed):
+    program = generate(seed)
+    assert program.class_counts.get("buserr"), f"seed {seed} emits no buserr item"
+    return program
+
+
+def test_bus_error_seeds_cover_every_direction_and_response():
+    from vmm_model.gen.layout import BUSERR_PAGE
+    plans = {seed: generate(seed).run_options.get("bus_errors") for seed in range(60)}
+    entries = [e for plan in plans.values() if plan for e in plan]
+    assert {e["dir"] for e in entries} == {"read", "write", "both"}
+    assert {e["response"] for e in entries} == {"slverr", "decerr"}
+    assert all(BUSERR_PAGE <= e["gpa"] < BUSERR_PAGE + 4096 for e in entries)
+    for direction, seed in BUS_ERROR_SEEDS.items():
+        assert {e["dir"] for e in plans[seed]} == {direction}
+    # A seed with bus errors never gets a memory budget (the erring page must not be swapped).
+    assert all(generate(seed).run_options.get("mem_budget") is None for seed, plan in plans.items() if plan)
+
+
+def test_bus_errors_knob_changes_the_program():
+    with_errors = bus_error_program(BUS_ERROR_SEEDS["both"])
+    without = generate(BUS_ERROR_SEEDS["both"], Knobs(bus_errors=False))
+    weight_zero = generate(BUS_ERROR_SEEDS["both"], Knobs(weights={"buserr": 0}))
+    assert with_errors.text != without.text and without.text == weight_zero.text
+    assert "bus_errors" not in without.run_options and "buserr" not in without.class_counts
+    assert "--axi-error" in with_errors.vmm_args and "--axi-error" not in without.vmm_args
+    # A seed that did not choose bus errors is the same program either way.
+    plain = next(seed for seed in range(10) if "bus_errors" not in generate(seed).run_options)
+    assert generate(plain).text == generate(plain, Knobs(bus_errors=False)).text
+
+
+def test_buserr_class_expects_access_faults_with_the_address_as_tval():
+    from vmm_model.gen.layout import BUSERR_PAGE
+    traps = [t for seed in BUS_ERROR_SEEDS.values() for hart in generate(seed).expected_traps
+             for t in hart if BUSERR_PAGE <= t.tval < BUSERR_PAGE + 4096]
+    assert {t.cause for t in traps} == {1, 5, 7}
+    assert all(t.epc == t.tval for t in traps if t.cause == 1)   # the fetch faults at the target
+
+
+def test_two_hundred_seeds_include_bus_errors():
+    """test_generated_program_passes_on_the_reference runs these with their bus errors."""
+    assert sum(bool(generate(seed).class_counts.get("buserr")) for seed in RUN_SEEDS) >= 40
+
+
+@pytest.mark.parametrize("direction", BUS_ERROR_SEEDS)
+def test_a_bus_error_seed_fails_without_its_bus_errors(direction, tmp_path):
+    """The guest expects the access faults: the injection is real on the reference."""
+    program = bus_error_program(BUS_ERROR_SEEDS[direction])
+    assert run_on_reference(program, tmp_path).exit_status == 0
+    program.run_options.pop("bus_errors")
+    result = run_on_reference(program, tmp_path)
+    assert (result.status, result.exit_status) == ("fail", 1), result.message
+
+
+def test_hvcosim_run_reproduces_a_bus_error_seed_from_the_printed_command(tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    program = bus_error_program(BUS_ERROR_SEEDS["both"])
+    path = tmp_path / "g.elf"
+    write(program, path)
+    write_actions(program, path)
+    args = run_args(program, path)
+    assert args.count("--axi-error") == len(program.run_options["bus_errors"])
+    assert hvcosim(["run", str(path), *args]) == 0, capsys.readouterr().err
+    without = [a for i, a in enumerate(args) if "--axi-error" not in (a, args[i - 1])]
+    assert hvcosim(["run", str(path), *without]) == 1
+
+
+def test_cosim_args_carry_the_seeds_bus_errors(tmp_path):
+    from tb.cli import build_parser
+    from tb.cosim import _axi_settings
+    from vmm_model.gen import cosim_args
+    program = bus_error_program(BUS_ERROR_SEEDS["read"])
+    path = tmp_path / "g.elf"
+    args = build_parser().parse_args(["cosim", str(path), *cosim_args(program, path)])
+    assert _axi_settings(args, "hvcosim", ValueError)["errors"] == program.run_options["bus_errors"]
+
+
+@pytest.mark.parametrize("text", ["gpa:0x80fff000:slverr:read", "gpte:0x80001000:decerr",
+                                  "0x40001000-0x40002000:slverr:write"])
+def test_axi_error_text_round_trips(text):
+    from vmm_model.vmm.bus_errors import format_axi_error, parse_axi_error
+    assert parse_axi_error(format_axi_error(parse_axi_error(text))) == parse_axi_error(text)
+
+
+@pytest.mark.parametrize("bad", ["gpa:0x10:slverr", "gpa:0x80000000:okay", "gpa:zz:slverr", "1-2"])
+def test_hvcosim_run_bad_axi_error_exits_2_with_one_line(bad, tmp_path, capsys):
+    from tb.cli import main as hvcosim
+    path = tmp_path / "g.elf"
+    write(generate(3, Knobs(instructions=50)), path)
+    assert hvcosim(["run", str(path), "--axi-error", bad]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--axi-error" in err and "Traceback" not in err

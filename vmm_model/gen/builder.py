@@ -71,6 +71,7 @@ class Builder:
         self.page_tables = None                     # paging.PageTables when paging is on
         self.vmm_actions: list[dict] = []           # scripted VMM actions items ask for
         self.ram_end = platform.RAM_BASE + platform.DEFAULT_RAM_SIZE   # the GPA right after RAM
+        self.bus_error = None                       # vmm_random.BusErrorPlan when the seed chose one
 
     # -- emitting and executing -------------------------------------------------------
     def do(self, name: str, **fields: int) -> tuple[Instr, int]:

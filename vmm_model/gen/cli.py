@@ -1,7 +1,7 @@
 """``hvcosim gen --seed S -o prog.elf [knobs]``: write one random guest program.
 
 Prints the `hvcosim run` options the seed chose for the VMM side (one line on
-stdout), so the run can be reproduced; scripted VMM actions (interrupt
+stdout, bus errors as ``--axi-error gpa:ADDR:...``), so the run can be reproduced; scripted VMM actions (interrupt
 injections, remaps) go to ``FILE.vmm-actions.json`` beside the ELF.  Exit 0 when written, 2 (one line on
 stderr) for bad options.
 """
@@ -50,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, help_text in (("vu", "VS<->VU switches"), ("timers", "Sstc timer, WFI, timer interrupt"),
                             ("paging", "VS-stage Sv32 sections with random page tables"),
                             ("vary-vmm", "let the seed pick VMM options (quantum, contexts, swap)"),
-                            ("vmm-events", "let the seed swap out and remap guest pages (VMM actions)")):
+                            ("vmm-events", "let the seed swap out and remap guest pages (VMM actions)"),
+                            ("bus-errors", "let the seed inject AXI bus errors on a page the buserr class "
+                                           "accesses (--axi-error in the printed command)")):
         parser.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction,
                             default=getattr(defaults, flag.replace("-", "_")), help=help_text)
     parser.add_argument("--listing", metavar="FILE",
@@ -65,7 +67,7 @@ def knobs_from(args: argparse.Namespace) -> Knobs:
     return Knobs(instructions=args.instructions, weights=dict(args.weight),
                  data_pages=args.data_pages, check_rate=args.check_rate, loop_max=args.loop_max,
                  vu=args.vu, timers=args.timers, paging=args.paging, vcpus=args.vcpus,
-                 vary_vmm=args.vary_vmm, vmm_events=args.vmm_events,
+                 vary_vmm=args.vary_vmm, vmm_events=args.vmm_events, bus_errors=args.bus_errors,
                  break_check=args.break_check, break_trap=args.break_trap).validate()
 
 

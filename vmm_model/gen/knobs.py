@@ -29,10 +29,13 @@ DEFAULT_WEIGHTS: Mapping[str, int] = MappingProxyType({
     "softirq": 1,      # the guest's own software interrupt (sip.SSIP), taken at a known point
     "vmmirq": 1,       # VSSI/VSTI/VSEI the VMM injects (hvip) at a guest SBI call, or not
     "paging": 2,       # a VS-stage Sv32 section: random PTEs, page faults 12/13/15, SFENCE.VMA
+    # loads/stores/jumps to words the seed made answer SLVERR/DECERR on m_axi -> 5/7/1
+    # (only in the programs whose seed chose bus errors, see vmm_random.bus_error_plan)
+    "buserr": 2,
 })
 # class -> the enable flag it needs
 FEATURE_CLASSES = {"vu": "vu", "timer": "timers", "softirq": "timers", "vmmirq": "timers",
-                   "paging": "paging"}
+                   "paging": "paging", "buserr": "bus_errors"}
 MAX_INSTRUCTIONS = 200_000
 
 
@@ -56,6 +59,9 @@ class Knobs:
     # The seed also picks VMM events the guest cannot notice: pages swapped out before the
     # start, pages remapped or swapped out at chosen exits (each with its G-stage flush).
     vmm_events: bool = True
+    # The seed may also choose AXI bus errors (SLVERR/DECERR, reads/writes) on words of a
+    # dedicated guest page, which the ``buserr`` class then loads, stores and jumps to.
+    bus_errors: bool = True
     # Test-only: the index of one self-check / expected trap to get deliberately
     # wrong, proving that a mismatch makes the guest fail.
     break_check: int | None = None

@@ -16,6 +16,10 @@ MESSAGE_SIZE = 64     # each hart's data starts with printable text (SBI DBCN wr
 CTRL_BASE = platform.RAM_BASE + (8 << 20)     # per-hart trap bookkeeping + expected-trap tables
 PT_BASE = platform.RAM_BASE + (12 << 20)      # VS-stage page tables (paging feature)
 PT_LIMIT = platform.RAM_BASE + (16 << 20)
+# The bus-error page (the ``buserr`` class): the last page of the page-table megapage, which
+# the tables (PT_STRIDE per hart) never reach.  Nothing else lives there; the VMM keeps it
+# resident (the seed then picks no memory budget) and no VMM event moves it.
+BUSERR_PAGE = PT_LIMIT - 4096
 
 # Per-hart control block at CTRL_BASE + hart * CTRL_STRIDE (tp points at it).
 CTRL_STRIDE = 0x40

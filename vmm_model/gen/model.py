@@ -134,6 +134,9 @@ class Model:
         # VS-stage translation: None while vsatp is Bare, else a function
         # (va, access, model) -> physical address or Trap (see paging.py).
         self.translate = None
+        # Guest-physical words whose accesses get an AXI error response (the seed's bus
+        # errors): word -> (reads err, writes err); such an access is an access fault.
+        self.bus_error_words: dict[int, tuple[bool, bool]] = {}
         # VS CSRs: value, or None while unknown (before the first trap or write).
         self.csr: dict[int, int | None] = {CSR_SSTATUS: 0, CSR_SSCRATCH: None, CSR_SEPC: None,
                                            CSR_SCAUSE: None, CSR_STVAL: None, CSR_STVEC: None,
@@ -187,6 +190,11 @@ class Model:
             return None
         return Trap(platform.EXC_LOAD_ACCESS if access == LOAD else platform.EXC_STORE_ACCESS, va)
 
+    def bus_error(self, pa: int, access: int) -> bool:
+        """The access at ``pa`` gets an error response on the bus (fetches and loads are reads)."""
+        directions = self.bus_error_words.get(pa & ~3)
+        return directions is not None and directions[access == STORE]
+
     def physical(self, va: int, access: int) -> int | Trap:
         """The address an access reaches (VS-stage translation when vsatp is Sv32)."""
         return va if self.translate is None else self.translate(va, access, self)
@@ -229,6 +237,8 @@ class Model:
             pa = self.physical(addr, LOAD)
             if isinstance(pa, Trap):
                 return pa
+            if self.bus_error(pa, LOAD):
+                return Trap(platform.EXC_LOAD_ACCESS, addr)
             if not self.is_memory(pa, size):
                 return self._device(pa, addr, size, LOAD, ins.rd)
             value = self.load(pa, size)
@@ -243,6 +253,8 @@ class Model:
             pa = self.physical(addr, STORE)
             if isinstance(pa, Trap):
                 return pa
+            if self.bus_error(pa, STORE):
+                return Trap(platform.EXC_STORE_ACCESS, addr)
             if not self.is_memory(pa, size):
                 return self._device(pa, addr, size, STORE, 0)
             self.store(pa, size, self.value(ins.rs2))

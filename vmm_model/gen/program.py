@@ -73,6 +73,7 @@ def generate(seed: int, knobs: Knobs | None = None,
     asm.jump_far(hart_labels[0], T0)
     asm.jump_far(STOP_LABEL, T0)
 
+    bus_error = vmm_random.bus_error_plan(seed, knobs.weight("buserr") > 0)
     page_bytes = knobs.data_pages * 4096
     data = bytearray()
     page_tables = bytearray()
@@ -86,6 +87,9 @@ def generate(seed: int, knobs: Knobs | None = None,
         b = Builder(asm, hart_rng, knobs, hart, layout.DATA_BASE + hart * page_bytes, hart_data,
                     layout.CTRL_BASE + hart * layout.CTRL_STRIDE, fail_route)
         b.ram_end = layout.TEXT_BASE + vmm_random.ram_size(seed, knobs.vary_vmm)
+        if bus_error is not None:
+            b.bus_error = bus_error
+            b.model.bus_error_words = bus_error.word_directions()
         builders.append(b)
         if knobs.paging:
             b.page_tables = PageTables(b, knobs.vcpus * knobs.data_pages)
@@ -138,6 +142,10 @@ def generate(seed: int, knobs: Knobs | None = None,
                     "begin_signature": layout.DATA_BASE,
                     "end_signature": layout.DATA_BASE + len(data)})
     run_options = vmm_random.vmm_options(rng, seed, knobs.vcpus, knobs.vary_vmm)
+    if bus_error is not None:
+        # The erring page must keep its host frame: no budget that could swap it out.
+        run_options["mem_budget"] = None
+        run_options["bus_errors"] = bus_error.entries()
     actions = [action for b in builders for action in b.vmm_actions]
     if knobs.vmm_events:
         actions += vmm_random.vmm_events(rng, segments)
@@ -175,10 +183,14 @@ def _emit_hart_end(asm: Assembler, hart: int, harts: int) -> None:
     asm.jump_far(PASS_LABEL, T0)
 
 
-def _as_args(options: dict[str, int | None]) -> list[str]:
+def _as_args(options: dict) -> list[str]:
+    from vmm_model.vmm.bus_errors import format_axi_error
     args: list[str] = []
     for name, value in options.items():
-        if value is not None and name != "vmm_actions":      # a list: --vmm-actions FILE
+        if name == "bus_errors":                             # one --axi-error per entry
+            for entry in value:
+                args += ["--axi-error", format_axi_error(entry)]
+        elif value is not None and name != "vmm_actions":    # a list: --vmm-actions FILE
             args += [f"--{name.replace('_', '-')}", str(value)]
     return args
 

@@ -163,6 +163,38 @@ def item_mmio(b: Builder) -> None:
             b.do(name, rd=b.dest(), rs1=base, imm=0)
 
 
+def item_buserr(b: Builder) -> None:
+    """A load, store or jump to a word the seed made answer SLVERR/DECERR: access fault 5/7/1
+    (the VMM reflects it; tval = the address).  Only with the seed's plan and vsatp Bare
+    (the plan names guest-physical words)."""
+    plan, rng = b.bus_error, b.rng
+    if plan is None or b.model.translate is not None:
+        item_alu(b)
+        return
+    kinds = (["load", "load", "fetch"] if plan.reads else []) + (["store", "store"] if plan.writes else [])
+    kind, word = rng.choice(kinds), rng.choice(plan.words)
+    base = b.dest(allow_zero=False)
+    if kind == "fetch":                              # jalr into the word: the fetch errs
+        offset = rng.choice((0, 0, -4, 8))
+        b.li(base, word - offset)
+        rd = b.dest()
+        _, pc = b.asm.emit("jalr", rd=rd, rs1=base, imm=offset)
+        b.body_instructions += 1
+        b.model.set(rd, pc + 4)
+        b.dirty.add(rd)
+        b.expect_trap(word, platform.EXC_INSN_ACCESS, word, resume=pc + 4)
+        return
+    name = rng.choice(("lb", "lbu", "lh", "lhu", "lw") if kind == "load" else ("sb", "sh", "sw"))
+    size = {"b": 1, "h": 2, "w": 4}[name[1]]
+    addr = word + size * rng.randrange(4 // size)
+    offset = rng.choice((0, 0, -8, 4, rng.randint(-2048, 2047)))
+    b.li(base, addr - offset)
+    if kind == "store":
+        b.do(name, rs1=base, rs2=b.source(), imm=offset)
+    else:
+        b.do(name, rd=b.dest(), rs1=base, imm=offset)
+
+
 def item_misaligned(b: Builder) -> None:
     (item_load if b.rng.random() < 0.5 else item_store)(b, aligned=False)
 
@@ -674,7 +706,7 @@ SIMPLE = {"alu": item_alu, "muldiv": item_muldiv, "load": item_load, "store": it
 TRAPPING = ("misaligned", "illegal", "virtual", "ebreak", "mmio")
 ITEMS = {**SIMPLE, "branch": item_branch, "jump": item_jump, "loop": item_loop,
          "sbi": item_sbi, "vu": item_vu, "timer": item_timer, "softirq": item_softirq,
-         "vmmirq": item_vmmirq, "paging": item_paging}
+         "vmmirq": item_vmmirq, "paging": item_paging, "buserr": item_buserr}
 
 
 def simple_item(b: Builder, allow_traps: bool):
@@ -690,7 +722,8 @@ def simple_item(b: Builder, allow_traps: bool):
 
 
 def emit_body(b: Builder) -> None:
-    names = [n for n in ITEMS if b.knobs.weight(n)]
+    # (buserr only where the seed chose bus errors: other seeds' programs stay as they were)
+    names = [n for n in ITEMS if b.knobs.weight(n) and (n != "buserr" or b.bus_error is not None)]
     weights = [b.knobs.weight(n) for n in names]
     while b.body_instructions < b.knobs.instructions:
         name = b.rng.choices(names, weights=weights)[0]
