@@ -247,8 +247,6 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
     for name, scenario in SCENARIOS.items():
         if not any(fnmatch.fnmatchcase(name, p) for p in wanted):
             continue
-        if sim == "reference" and scenario.bus_errors:
-            continue             # AXI error responses: `hvcosim run` has no bus to plant them on
         where = out / "elf" / "scenarios" / name
         elfs = [Path(p) for p in scenario.build(where)]
         options = scenario.options
@@ -256,6 +254,9 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
         for key in SCENARIO_OPTIONS:
             if options.get(key) is not None:
                 args += [f"--{key.replace('_', '-')}", str(options[key])]
+        for error in scenario.bus_errors:          # both sides answer them (RunOptions.bus_errors)
+            kind = "gpa" if "gpa" in error else "gpte"
+            args += ["--axi-error", f"{kind}:{error[kind]:#x}:{error['response']}:{error['dir']}"]
         members = list(elfs)
         if options.get("vmm_actions"):
             actions = where / "vmm-actions.json"
@@ -266,9 +267,6 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
         argv = ["run", *(str(e) for e in elfs), *args]
         if sim != "reference":
             argv = ["cosim", "--sim", sim, "--out", str(out / "cosim" / job_name), *argv[1:]]
-            for error in scenario.bus_errors:
-                kind = "gpa" if "gpa" in error else "gpte"
-                argv += ["--axi-error", f"{kind}:{error[kind]:#x}:{error['response']}:{error['dir']}"]
             if scenario.axi_backpressure:
                 argv += ["--axi-backpressure", str(scenario.axi_backpressure)]
         jobs.append(Job(name=job_name, argv=argv, elf_digest=_digest(members),

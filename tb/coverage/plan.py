@@ -251,7 +251,9 @@ PLAN: tuple[Group, ...] = (
 
 NOT_SAMPLED = (
     "translation: level × page size (4 KiB / 4 MiB) × PTE permission bits × SUM/MXR of "
-    "successful walks (needs the walk outcome from the reference MMU; not wired yet)",
+    "successful walks (needs the walk outcome from the reference MMU, vmm_model/hart/mmu.py "
+    "Regime._walk, which has no observer hook; the reference also caches translations per "
+    "page, so it would sample its own cache misses, not the RTL's TLB misses)",
     "axi: DECERR responses (the plan's responses are OKAY and SLVERR; a DECERR leaves the okay "
     "bin and is counted nowhere; tests/test_cosim_faults.py checks DECERR faults)",
     "axi on the reference alone (regress --sim reference): it has no bus",

@@ -35,8 +35,8 @@ class Script:
     """Scripted VMM actions of one VM, filled while its body is emitted."""
     vm: int = 0
     actions: list[dict] = field(default_factory=list)
-    # AXI error responses planted on guest-physical words of VM 0 (job["axi"]["errors"] entries,
-    # ``--axi-error gpa:ADDR:slverr:DIR``): the unit's accesses there fail (access faults 1/5/7).
+    # AXI error responses planted on guest-physical words of VM 0 (``RunOptions.bus_errors``
+    # entries, ``--axi-error gpa:ADDR:slverr:DIR``): the unit's accesses there fail (1/5/7).
     bus_errors: list[dict] = field(default_factory=list)
 
     def bus_error(self, gpa: int, direction: str, kind: str = "gpa") -> None:

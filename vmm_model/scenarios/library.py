@@ -344,6 +344,12 @@ def _vu_causes_to_vmm(b: Builder, script: Script) -> None:
         enter_vu(b)
         _raise_once(b, cause)
         leave_vu(b)
+    # Instructions the random seeds may leave unretired in VU (coverage: instruction × mode).
+    enter_vu(b)
+    b.do("slli", rd=6, rs1=6, imm=3)
+    b.do("mul", rd=7, rs1=6, rs2=6)
+    b.do("csrrci", rd=ZERO, csr=CSR_SSCRATCH, imm=1)     # an S CSR from VU: virtual, injected as 2
+    leave_vu(b)
     # A fetch page fault from VU: VS paging on, SRET to code whose page has no U bit; the
     # handler returns to VS just after it.
     paging_on(b, asid=4)

@@ -77,22 +77,20 @@ class Scenario:
         actions = self._built[1]
         if actions:
             options["vmm_actions"] = actions
+        if self.bus_errors:          # resolved on VM 0 by setup_guests (vmm_model.vmm.bus_errors)
+            options["bus_errors"] = list(self.bus_errors)
         return options
 
     @property
     def bus_errors(self) -> list[dict]:
-        """AXI error responses the run needs (``job["axi"]["errors"]`` entries on VM 0's GPAs)."""
+        """AXI error responses the run needs (``RunOptions.bus_errors`` entries on VM 0's GPAs)."""
         return self._built[2]
 
     @property
     def axi(self) -> dict:
-        """The co-simulation job's ``"axi"`` settings (empty: an ideal memory)."""
-        axi = {}
-        if self.bus_errors:
-            axi["errors"] = list(self.bus_errors)
-        if self.axi_backpressure:
-            axi["backpressure"] = self.axi_backpressure
-        return axi
+        """The co-simulation job's ``"axi"`` settings (empty: an ideal memory; the bus errors
+        travel in ``options``, which both sides resolve)."""
+        return {"backpressure": self.axi_backpressure} if self.axi_backpressure else {}
 
     def build(self, out_dir: Path | str) -> list[Path]:
         """One ELF per VM, written to ``out_dir``; returns their paths."""
