@@ -386,31 +386,18 @@ def _raise_once(b: Builder, cause: int) -> None:
 def _raise(cause: int):
     """A body raising delegable exception ``cause`` twice (the model predicts it)."""
     def body(b: Builder, script: Script) -> None:
+        if cause in (platform.EXC_INSN_PAGE, platform.EXC_LOAD_PAGE, platform.EXC_STORE_PAGE):
+            _page_faults(b, script)
+            return
+        if cause == platform.EXC_LOAD_ACCESS:
+            _access_faults(b, script)
+            return
         for _ in range(2):
-            if cause == platform.EXC_INSN_MISALIGNED:
-                b.do("auipc", rd=T0, imm=0)
-                _, pc = b.asm.emit("jalr", rd=6, rs1=T0, imm=10)
-                b.body_instructions += 1
-                b.expect_trap(pc, cause, (pc - 4 + 10) & ~1)
-            elif cause == ILLEGAL:
-                b.do_word(0x0000_0000)
-            elif cause == platform.EXC_BREAKPOINT:
-                b.do("ebreak")
-            elif cause == platform.EXC_LOAD_MISALIGNED:
-                b.li(T0, layout.DATA_BASE + 2)
-                b.do("lw", rd=6, rs1=T0, imm=0)
-            elif cause == platform.EXC_STORE_MISALIGNED:
-                b.li(T0, layout.DATA_BASE + 1)
-                b.do("sh", rs1=T0, rs2=6, imm=0)
-            elif cause == platform.EXC_ECALL_VU:
+            if cause == platform.EXC_ECALL_VU:
                 enter_vu(b)
                 leave_vu(b)
-            elif cause in (platform.EXC_INSN_PAGE, platform.EXC_LOAD_PAGE, platform.EXC_STORE_PAGE):
-                _page_faults(b, script)
-                return
-            elif cause == platform.EXC_LOAD_ACCESS:
-                _access_faults(b, script)
-                return
+            else:
+                _raise_once(b, cause)
     return body
 
 
