@@ -133,6 +133,29 @@ def test_scenario_jobs_carry_their_options_and_scripted_vmm_actions(tmp_path):
     assert job.expected_exit == 0 and "--seed" in job.argv
 
 
+def test_scenario_jobs_plant_their_bus_errors_on_both_sides(tmp_path):
+    """A bus-error scenario's job carries --axi-error (hvcosim run and cosim resolve it alike);
+    back-pressure only under co-simulation (the reference has no bus timing)."""
+    from tb.cli import main
+    cosim = {j.name: j for j in regress.scenario_jobs(tmp_path / "v", "verilator", "fault-access-bus-*")}
+    reference = {j.name: j for j in regress.scenario_jobs(tmp_path / "r", "reference", "fault-access-bus-*")}
+    assert set(cosim) == set(reference) == {"scenario-fault-access-bus-to-vmm",
+                                            "scenario-fault-access-bus-to-vs",
+                                            "scenario-fault-access-bus-on-pte"}
+    for name, job in cosim.items():
+        errors = [job.argv[i + 1] for i, a in enumerate(job.argv) if a == "--axi-error"]
+        assert len(errors) == 2 and all(e.endswith(("slverr:read", "slverr:write")) for e in errors)
+        assert errors == [reference[name].argv[i + 1] for i, a in enumerate(reference[name].argv)
+                          if a == "--axi-error"]
+    assert "--axi-backpressure" in cosim["scenario-fault-access-bus-to-vs"].argv
+    assert all("--axi-backpressure" not in j.argv for j in reference.values())
+    # The reference run of the job passes only with the errors planted (it checks the faults).
+    job = reference["scenario-fault-access-bus-to-vmm"]
+    assert main(job.argv) == 0
+    without = [a for i, a in enumerate(job.argv) if a != "--axi-error" and job.argv[i - 1] != "--axi-error"]
+    assert main(without) != 0
+
+
 def test_every_fourth_seed_runs_with_bus_stalls(tmp_path):
     jobs = regress.seed_jobs(4, 1, tmp_path, "verilator")
     stalled = [j.name for j in jobs if "--axi-backpressure" in j.argv]
