@@ -64,6 +64,11 @@ class RtlContext(Context):
             await First(RisingEdge(irq), Timer(cycles * CLK_PERIOD_NS, unit="ns"))
             if not int(irq.value):
                 raise RtlHang(f"ctx {ctx}: no exit within {cycles} cycles (budget {budget})")
+        return await self.take_exit()
+
+    async def take_exit(self) -> ExitRecord:
+        """After ``irq``: read this context's exit record and clear its EXIT_PENDING bit (W1C)."""
+        unit, h, ctx = self.unit, self.unit.h, self.ctx_id
         pending = await h.grd("EXIT_PENDING")
         if not pending >> ctx & 1:
             raise RuntimeError(f"irq raised but EXIT_PENDING = {pending:#x} has no bit for ctx {ctx}")

@@ -30,8 +30,7 @@ from cocotb.triggers import FallingEdge, First, ReadOnly, RisingEdge, Timer
 
 from interfaces.trace import ExitRecord, TraceHash
 from interfaces.vcpu_state import CTRL_RUN
-from tb.rtl_unit import (EXIT_FIELDS, HANG_CYCLES_PER_RECORD, HANG_CYCLES_UNBOUNDED, HSTATUS_GVA, HSTATUS_SPVP,
-                         RtlContext, RtlHang, RtlUnit)
+from tb.rtl_unit import HANG_CYCLES_PER_RECORD, HANG_CYCLES_UNBOUNDED, RtlContext, RtlHang, RtlUnit
 from tb.sim.unit_tb import CLK_PERIOD_NS, Harness, quiet
 
 from . import trace as ring
@@ -332,17 +331,7 @@ class FastRtlContext(RtlContext):
         await unit.drain()
         unit.ram.report_guard()
         dut.guard_vmid.value = 0
-        pending = await h.grd("EXIT_PENDING")
-        if not pending >> ctx & 1:
-            raise RuntimeError(f"irq raised but EXIT_PENDING = {pending:#x} has no bit for ctx {ctx}")
-        rec = {n: await h.crd(ctx, n) for n in EXIT_FIELDS}
-        await h.gwr("EXIT_PENDING", 1 << ctx)
-        hstatus = rec["hstatus"]
-        exit = ExitRecord(ctx=ctx, scause=rec["scause"], sepc=rec["sepc"], stval=rec["stval"],
-                          htval=rec["htval"], htinst=rec["htinst"], gva=int(bool(hstatus & HSTATUS_GVA)),
-                          spvp=int(bool(hstatus & HSTATUS_SPVP)), extra={"hstatus": hstatus})
-        unit.exits.append(exit)
-        return exit
+        return await self.take_exit()
 
 
 class FastRtlUnit(RtlUnit):
