@@ -291,3 +291,105 @@ def test_slverr_bins_come_from_the_memory_agents_monitor_under_cosim(tmp_path):
     assert "read/1_beat/slverr/stalls" not in axi["fault-access-bus-to-vmm"]
     exits = by_name["fault-access-bus-to-vmm"]["coverage"]["exits"]["cause"]
     assert exits["insn_access"] == exits["load_access"] == exits["store_access"] == 2
+
+
+# ---------------------------------------------------------------- page-table walks
+
+def _excluded_hits(hits: dict, group: str) -> list[str]:
+    """Bins of ``group`` that were hit although the plan argues them unreachable."""
+    g = plan.group(group)
+    return [f"{cp.name}:{b}" for cp in g.coverpoints for b in cp.excluded
+            if hits.get(group, {}).get(cp.name, {}).get(b)]
+
+
+def test_vs_paging_guest_walks_hit_the_expected_bins_and_no_excluded_one(guest_elfs):
+    from tb.coverage.collector import ReferenceObserver
+    from vmm_model.run import RunOptions, run_guests
+    observer = ReferenceObserver()
+    result = run_guests([str(guest_elfs["vs_paging"])], RunOptions(observer=observer))
+    hits = observer.hits(result)["translation_walks"]
+    outcome = hits["stage_x_level_x_outcome"]
+    # megapages, the misaligned megapage, 4 KiB leaves, invalid PTEs; G-stage demand paging
+    for b in ("vs/level1/ok", "vs/level1/misaligned_superpage", "vs/level0/ok", "vs/level0/page_fault",
+              "g/level0/ok", "g/level0/guest_page_fault"):
+        assert outcome.get(b, 0) > 0, b
+    perms = hits["stage_x_access_x_permission"]
+    for b in ("vs/store/r/fault", "vs/load/x/fault", "vs/fetch/x/ok", "vs/load/w/fault",
+              "vs/store/w/fault", "vs/load/rw/ok", "g/pte_read/rwx/ok", "g/fetch/rwx/ok"):
+        assert perms.get(b, 0) > 0, b
+    assert hits["vs_sum_x_mxr"].get("SUM0/MXR0/exec_only/load/fault", 0) > 0
+    assert set(hits["g_leaf_user"]) == {"U1/ok"}
+    assert set(hits["vs_user_bit"]) <= {b for b in plan.group("translation_walks")
+                                        .coverpoint("vs_user_bit").bins if b.startswith("U0/VS/")}
+    assert _excluded_hits({"translation_walks": hits}, "translation_walks") == []
+    assert observer.collector.walk_records == sum(outcome.values())
+
+
+def test_walk_observer_off_samples_nothing_and_changes_no_behaviour(guest_elfs):
+    from vmm_model.hart.unit import SoftwareUnit
+    from vmm_model.run import RunOptions, run_guests
+    built: list = []
+    init = SoftwareUnit.__init__
+
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self)
+    SoftwareUnit.__init__ = spy
+    try:
+        plain = run_guests([str(guest_elfs["vs_paging"])], RunOptions(trace_hash=True))
+    finally:
+        SoftwareUnit.__init__ = init
+    assert built and all(u.walks is None for u in built)
+    assert all(r.walks is None for u in built for c in u.contexts for r in c.regimes.values())
+
+    class WalksOnly:               # an observer that only turns the walk hook on
+        def __init__(self):
+            self.records: list = []
+
+        def retire(self, rec):
+            pass
+
+        def attach(self, unit):
+            unit.observe_walks(self.records)
+    observer = WalksOnly()
+    observed = run_guests([str(guest_elfs["vs_paging"])], RunOptions(trace_hash=True, observer=observer))
+    assert observer.records                                     # it sampled ...
+    assert observed.trace_hash == plain.trace_hash              # ... and the hart did the same
+    assert observed.exit_counts == plain.exit_counts
+
+
+def test_walk_records_of_sum_mxr_and_a_g_stage_leaf_without_u():
+    from tb.coverage.collector import CoverageCollector as Collector
+    from vmm_model.hart.guestbuild import G_LEAF, LEAF, Machine
+    from vmm_model.hart.mmu import PTE_A, PTE_D, PTE_U, PTE_V, PTE_X, WALK_OK, WALK_SUM
+    va, data, ram, handler = 0x4000_0000, 0x8000_8000, 0x8000_0000, 0x8000_0400
+    lw = encode("lw", rd=3, rs1=1, imm=8)
+
+    def load(machine, x1=va, **fields):
+        collector = Collector()
+        machine.unit.observe_walks(collector.walks)
+        machine.load([lw, encode("ecall")], ram)
+        machine.load([encode("ecall")], handler)
+        machine.start(ram, priv=1, x1=x1, x2=0, vstvec=handler, **fields)
+        machine.run()
+        return collector
+
+    machine = Machine(paging=True)                      # VS load of a U page with SUM = 1: granted
+    machine.guest.map_vs(va, data, LEAF | PTE_U)
+    collector = load(machine, vsstatus=1 << 18)
+    assert (0, 0, (LEAF | PTE_U) & 0xFF, 1, WALK_SUM, WALK_OK) in collector.walks
+    hits = collector.finish()["translation_walks"]
+    assert hits["vs_sum_x_mxr"]["SUM1/MXR0/user_page/load/ok"] == 1
+    assert hits["vs_user_bit"]["U1/VS/load/ok"] == 1
+
+    machine = Machine(paging=True)                      # execute-only page, MXR = 1: readable
+    machine.guest.map_vs(va, data, PTE_V | PTE_X | PTE_A | PTE_D)
+    hits = load(machine, vsstatus=1 << 19).finish()["translation_walks"]
+    assert hits["vs_sum_x_mxr"]["SUM0/MXR1/exec_only/load/ok"] == 1
+    assert hits["stage_x_access_x_permission"]["vs/load/x/ok"] == 1
+
+    machine = Machine()                                 # G-stage leaf without U: guest-page fault
+    machine.guest.map_g(data, machine.guest.host(data), G_LEAF & ~PTE_U)
+    hits = load(machine, x1=data).finish()["translation_walks"]
+    assert hits["g_leaf_user"]["U0/fault"] == 1          # excluded for the VMM, not for the MMU
+    assert hits["stage_x_level_x_outcome"]["g/level0/guest_page_fault"] == 1

@@ -64,6 +64,10 @@ _FAULT_INDEX = np.full(64, -1, np.int64)
 for _i, _name in enumerate(_FAULTS):
     _FAULT_INDEX[next(c for c, n in P.TRAP_CAUSES.items() if n == _name)] = _i
 _EXIT_CAUSE_NAMES = {code: name for code, name in P.TRAP_CAUSES.items() if name in P.EXIT_CAUSES}
+# Walk records (vmm_model/hart/mmu.py): leaf R/W/X bits (PTE bits 3:1) -> WALK_PERMS index.
+_PERM_INDEX = np.array([-1, 0, 1, 3, 2, 4, 5, 6], np.int64)     # -, r, w, rw, x, rx, wx, rwx
+_WALK_OK, _WALK_FAULT, _WALK_ACCESS_FAULT, _WALK_MISALIGNED = range(4)   # mmu.WALK_* outcomes
+_WALK_USER, _WALK_SUM, _WALK_MXR, _WALK_IMPLICIT = 1, 2, 4, 8            # mmu.WALK_* flags
 
 
 class CoverageCollector:
@@ -84,6 +88,14 @@ class CoverageCollector:
         self._faults = np.zeros((len(_FAULTS), 2), np.int64)
         self._sfence = np.zeros(len(P.GUEST_SFENCE), np.int64)
         self._wfi = np.zeros((3, 2), np.int64)
+        # page-table walks: the reference MMU appends to this list (SoftwareUnit.observe_walks)
+        self.walks: list = []
+        self._walk_outcomes = np.zeros((2, 2, len(P.WALK_OUTCOMES)), np.int64)
+        self._walk_perms = np.zeros((2, len(P.WALK_ACCESSES), len(P.WALK_PERMS), 2), np.int64)
+        self._vs_user = np.zeros((2, 2, 3, 2), np.int64)
+        self._sum_mxr = np.zeros((2, 2, 2, 2, 2), np.int64)
+        self._g_user = np.zeros((2, 2), np.int64)
+        self.walk_records = 0
         self.hits = empty_hits(plan)
         self._last_run: tuple[int, int] | None = None   # (ctx, vmid) of the previous exit
         self.axi_bytes = {"read": 0, "write": 0}
@@ -130,6 +142,8 @@ class CoverageCollector:
         return table[inverse]
 
     def flush(self) -> None:
+        if self.walks:
+            self._bin_walks()
         recs = self._buf
         if not recs:
             return
@@ -196,6 +210,35 @@ class CoverageCollector:
             outcome = np.where(~trap[wf], 2, np.where(cause[wf] == 22, 0, np.where(cause[wf] == 2, 1, -1)))
             ok = outcome >= 0
             np.add.at(self._wfi, (outcome[ok], vu[wf][ok]), 1)
+
+    def _bin_walks(self) -> None:
+        """Bin the walk records so far (``(g_stage, level, pte, access, controls, outcome)``)."""
+        w = np.array(self.walks, np.int64).reshape(-1, 6)
+        self.walks.clear()                   # in place: the MMU regimes hold this list
+        self.walk_records += len(w)
+        g, level, pte, access, controls, outcome = w.T
+        # outcome axis: ok, page fault (VS), guest-page fault (G), access fault, misaligned
+        oi = np.choose(outcome, (0, 1, 3, 4)) + (outcome == _WALK_FAULT) * g
+        np.add.at(self._walk_outcomes, (g, 1 - level, oi), 1)
+        perm = _PERM_INDEX[(pte >> 1) & 7]
+        leaf = ((pte & 1) == 1) & (perm >= 0)
+        result = (outcome != _WALK_OK).astype(np.int64)
+        implicit = (controls & _WALK_IMPLICIT) != 0
+        kind = np.where(implicit, 3, access)
+        np.add.at(self._walk_perms, (g[leaf], kind[leaf], perm[leaf], result[leaf]), 1)
+        user_bit = (pte >> 4) & 1
+        vu = (controls & _WALK_USER) != 0
+        vs_leaf = leaf & (g == 0)
+        np.add.at(self._vs_user, (user_bit[vs_leaf], vu[vs_leaf].astype(np.int64), access[vs_leaf],
+                                  result[vs_leaf]), 1)
+        # VS-mode loads/stores of a U=1 page (kind 0) or of an execute-only U=0 page (kind 1)
+        page_kind = np.where(user_bit == 1, 0, np.where(perm == 2, 1, -1))
+        sm = vs_leaf & ~vu & (access != 0) & (page_kind >= 0)
+        np.add.at(self._sum_mxr, (((controls[sm] & _WALK_SUM) != 0).astype(np.int64),
+                                  ((controls[sm] & _WALK_MXR) != 0).astype(np.int64),
+                                  page_kind[sm], access[sm] - 1, result[sm]), 1)
+        g_leaf = leaf & (g == 1)
+        np.add.at(self._g_user, (user_bit[g_leaf], result[g_leaf]), 1)
 
     # ------------------------------------------------------------------ exits and events
     def exit(self, ex) -> None:
@@ -293,10 +336,22 @@ class CoverageCollector:
         _dense(h["csr"]["csr_x_access_x_outcome"], self._csr, (P.CSR_BINS, P.CSR_ACCESS, P.CSR_OUTCOMES))
         _dense(h["translation"]["fault_x_mode"], self._faults, (_FAULTS, modes))
         _dense(h["wfi"]["outcome_x_mode"], self._wfi, (P.WFI_OUTCOMES, modes))
+        walks = h.get("translation_walks")
+        if walks is not None:
+            _dense(walks["stage_x_level_x_outcome"], self._walk_outcomes,
+                   (P.WALK_STAGES, P.WALK_LEVELS, P.WALK_OUTCOMES))
+            _dense(walks["stage_x_access_x_permission"], self._walk_perms,
+                   (P.WALK_STAGES, P.WALK_ACCESSES, P.WALK_PERMS, P.WALK_RESULTS))
+            _dense(walks["vs_user_bit"], self._vs_user,
+                   (("U0", "U1"), modes, ("fetch", "load", "store"), P.WALK_RESULTS))
+            _dense(walks["vs_sum_x_mxr"], self._sum_mxr, (("SUM0", "SUM1"), ("MXR0", "MXR1"),
+                   ("user_page", "exec_only"), ("load", "store"), P.WALK_RESULTS))
+            _dense(walks["g_leaf_user"], self._g_user, (("U0", "U1"), P.WALK_RESULTS))
         for i, name in enumerate(P.GUEST_SFENCE):
             h["tlb"]["guest_sfence"][f"{name}/VS"] += int(self._sfence[i])
         for arr in (self._insn_x_mode, self._corners, self._traps, self._csr, self._faults,
-                    self._sfence, self._wfi):
+                    self._sfence, self._wfi, self._walk_outcomes, self._walk_perms, self._vs_user,
+                    self._sum_mxr, self._g_user):
             arr[...] = 0
         return h
 
@@ -326,6 +381,7 @@ def sbi_bin(eid: int, fid: int) -> str:
 def attach_lockstep(lockstep, backpressure: bool = False) -> CoverageCollector:
     """A collector on a ``tb.scoreboard.LockstepUnit``: checked retirements, exits, flushes, m_axi."""
     collector = CoverageCollector(lockstep.shadow.contexts, backpressure=backpressure)
+    lockstep.shadow.observe_walks(collector.walks)
     lockstep.sb.on_checked.append(collector.retire)
     lockstep.sb.on_exit.append(collector.exit)
     _wrap_flush(lockstep, collector)
@@ -343,6 +399,7 @@ def attach_lockstep(lockstep, backpressure: bool = False) -> CoverageCollector:
 def attach_unit(unit, collector: CoverageCollector) -> CoverageCollector:
     """Exits and flushes of a ``SoftwareUnit`` (the reference alone); records come via ``trace``."""
     collector.contexts = list(unit.contexts)
+    unit.observe_walks(collector.walks)
     for context in unit.contexts:
         run = context.run
 

@@ -177,6 +177,76 @@ AXI_BACKPRESSURE = ("none", "stalls")
 MMIO_SIZES = ("byte", "half", "word")
 
 
+# Page-table walks (vmm_model/hart/mmu.py walk observer records, one per walk when it ends).
+WALK_STAGES = ("vs", "g")
+WALK_LEVELS = ("level1", "level0")        # where the walk ended: a level-1 leaf is a 4 MiB page
+WALK_OUTCOMES = ("ok", "page_fault", "guest_page_fault", "access_fault", "misaligned_superpage")
+WALK_ACCESSES = ("fetch", "load", "store", "pte_read")   # pte_read: G-stage walk of a VS PTE address
+WALK_PERMS = ("r", "w", "x", "rw", "rx", "wx", "rwx")    # leaf R/W/X (w, wx: reserved encodings)
+WALK_RESULTS = ("ok", "fault")
+_G_LEAVES = ("the VMM's G-stage leaves are always V|R|W|X|U|A|D (vmm_model/vmm/gstage.py LEAF_RWX, "
+             "the only flags guest_ram.py maps with; no scenario builds another)")
+_HS_MXR = "HS-level sstatus.MXR is never set (the reference's hs_sstatus stays 0): no G-stage MXR"
+
+
+def _walk_outcome_exclusions() -> dict[str, str]:
+    out = {}
+    for level in WALK_LEVELS:
+        out[f"vs/{level}/guest_page_fault"] = ("a VS-stage walk fails with a page fault; a guest-page "
+                                               "fault of its PTE read is the G-stage walk's record")
+        out[f"g/{level}/page_fault"] = "a G-stage walk fails with a guest-page fault, never a page fault"
+    for stage in WALK_STAGES:
+        out[f"{stage}/level0/misaligned_superpage"] = "only a level-1 leaf is a superpage"
+    out["g/level1/ok"] = ("no G-stage superpages: gstage.py maps 4 KiB leaves only (and refuses a "
+                          "root leaf)")
+    out["g/level1/misaligned_superpage"] = out["g/level1/ok"]
+    return out
+
+
+def _walk_permission_exclusions() -> dict[str, str]:
+    out = {}
+    for stage in WALK_STAGES:
+        for access in WALK_ACCESSES:
+            for perm in ("w", "wx"):
+                out[f"{stage}/{access}/{perm}/ok"] = ("W without R is a reserved encoding: always a "
+                                                      "fault of the stage (reachable as a fault only)")
+            for perm in ("r", "rw"):
+                if access == "fetch":
+                    out[f"{stage}/fetch/{perm}/ok"] = "a fetch needs X"
+            if access == "store":
+                for perm in ("r", "x", "rx"):
+                    out[f"{stage}/store/{perm}/ok"] = "a store needs W"
+    for perm in WALK_PERMS:
+        for result in WALK_RESULTS:
+            out[f"vs/pte_read/{perm}/{result}"] = "implicit PTE reads are translated by the G stage only"
+            for access in WALK_ACCESSES:
+                if perm != "rwx":
+                    out.setdefault(f"g/{access}/{perm}/{result}", _G_LEAVES)
+        if "r" not in perm:
+            out.setdefault(f"g/pte_read/{perm}/ok", "an implicit PTE read needs R (MXR does not apply)")
+    for access in WALK_ACCESSES:
+        out[f"g/{access}/rwx/fault"] = _G_LEAVES + ": an RWX leaf with A and D grants every access"
+    return out
+
+
+def _vs_user_exclusions() -> dict[str, str]:
+    out = {f"U0/VU/{a}/ok": "VU may only access U=1 pages" for a in ("fetch", "load", "store")}
+    out["U1/VS/fetch/ok"] = "VS never executes from a U=1 page (SUM does not apply to fetches)"
+    return out
+
+
+def _sum_mxr_exclusions() -> dict[str, str]:
+    out = {}
+    for mxr in ("MXR0", "MXR1"):
+        for access in ("load", "store"):
+            out[f"SUM0/{mxr}/user_page/{access}/ok"] = "with SUM = 0, a VS access to a U=1 page faults"
+        for sum_ in ("SUM0", "SUM1"):
+            out[f"{sum_}/{mxr}/exec_only/store/ok"] = "an execute-only page has no W"
+    for sum_ in ("SUM0", "SUM1"):
+        out[f"{sum_}/MXR0/exec_only/load/ok"] = "a load of an execute-only page needs MXR"
+    return out
+
+
 PLAN: tuple[Group, ...] = (
     Group("instructions", "Instructions × mode", (
         cross("insn_x_mode", "every retirement: decoded instruction × rvfi_mode (trapped ones too)",
@@ -208,6 +278,28 @@ PLAN: tuple[Group, ...] = (
     Group("translation", "Translation faults by stage", (
         cross("fault_x_mode", "page faults (VS stage, delegated) and guest-page faults (G stage, exits) "
               "× origin mode", (*VS_FAULTS, *G_FAULTS), MODES),
+    )),
+    Group("translation_walks", "Page-table walks: stage × level × outcome × PTE bits × SUM/MXR", (
+        cross("stage_x_level_x_outcome", "every walk of the reference MMU (its page-cache misses): "
+              "stage × level where it ended (a level-1 leaf is a 4 MiB superpage, level 0 a 4 KiB "
+              "page) × outcome", WALK_STAGES, WALK_LEVELS, WALK_OUTCOMES,
+              excluded=_walk_outcome_exclusions()),
+        cross("stage_x_access_x_permission", "walks ending at a valid leaf (R, W or X set): stage × "
+              "access × leaf R/W/X × granted or faulted (any reason: permission, U, A/D, misaligned)",
+              WALK_STAGES, WALK_ACCESSES, WALK_PERMS, WALK_RESULTS,
+              excluded=_walk_permission_exclusions()),
+        cross("vs_user_bit", "VS-stage walks ending at a valid leaf: PTE U × origin mode × access × "
+              "result", ("U0", "U1"), MODES, ("fetch", "load", "store"), WALK_RESULTS,
+              excluded=_vs_user_exclusions()),
+        cross("vs_sum_x_mxr", "VS-stage loads/stores from VS ending at a U=1 leaf or at an "
+              "execute-only U=0 leaf: vsstatus.SUM × MXR × page kind × access × result",
+              ("SUM0", "SUM1"), ("MXR0", "MXR1"), ("user_page", "exec_only"), ("load", "store"),
+              WALK_RESULTS, excluded=_sum_mxr_exclusions()),
+        cross("g_leaf_user", "G-stage walks ending at a valid leaf: PTE U × result (every G-stage "
+              "access is a user access: U = 0 must fault)", ("U0", "U1"), WALK_RESULTS, excluded={
+                  "U0/ok": "every G-stage access counts as a U-mode access: a U=0 leaf faults",
+                  "U0/fault": _G_LEAVES,
+                  "U1/fault": _G_LEAVES + ": an RWX leaf with A and D grants every access"}),
     )),
     Group("tlb", "TLB flushes", (
         cross("guest_sfence", "sfence.vma retired without trap: operands × mode", GUEST_SFENCE, ("VS",)),
@@ -250,10 +342,9 @@ PLAN: tuple[Group, ...] = (
 )
 
 NOT_SAMPLED = (
-    "translation: level × page size (4 KiB / 4 MiB) × PTE permission bits × SUM/MXR of "
-    "successful walks (needs the walk outcome from the reference MMU, vmm_model/hart/mmu.py "
-    "Regime._walk, which has no observer hook; the reference also caches translations per "
-    "page, so it would sample its own cache misses, not the RTL's TLB misses)",
+    "translation_walks: walks are sampled on the reference MMU's page-cache misses (every "
+    "distinct translation at least once per cache lifetime, vmm_model/hart/mmu.py), not on the "
+    "RTL's TLB misses, and not per access: a count is walks, not accesses",
     "axi: DECERR responses (the plan's responses are OKAY and SLVERR; a DECERR leaves the okay "
     "bin and is counted nowhere; tests/test_cosim_faults.py checks DECERR faults)",
     "axi on the reference alone (regress --sim reference): it has no bus",

@@ -15,6 +15,15 @@ Bus errors (``HostMemory.bus_errors``, injected AXI SLVERR/DECERR): an error on
 a PTE read of either stage or on the final access is an access fault of the
 original access type (1/5/7), as in the RTL.  A page that may err is never put
 in the page caches, so every access to it is checked.
+
+Walk observer (functional coverage, ``tb.coverage``): when ``Regime.walks`` is a
+list (None by default), every walk appends one record when it ends, a tuple
+``(g_stage, level, pte & 0xFF, access, controls, outcome)``: ``level`` where the
+walk ended (1: root, a 4 MiB leaf; 0: a 4 KiB leaf), the last PTE's low byte
+(0 when its read failed), ``access`` FETCH/LOAD/STORE, ``controls`` the
+``WALK_*`` flags and ``outcome`` one of ``WALK_OK`` ... below.  Walks only run on
+page-cache misses, so the records are the reference's cache misses: every
+distinct translation at least once per cache lifetime, not every access.
 """
 from __future__ import annotations
 
@@ -32,6 +41,10 @@ HOST_LIMIT = 1 << 32          # the unit's AXI address is 32 bits: anything abov
 # What a leaf must grant, beyond the U-bit rule: the permission check (step 7).
 _NEED_X, _NEED_R, _NEED_W, _NEED_R_OR_MXR_X = range(4)
 
+# Walk observer records: the outcome, and the controls the walk ran under (flags).
+WALK_OK, WALK_FAULT, WALK_ACCESS_FAULT, WALK_MISALIGNED = range(4)   # FAULT: page / guest-page fault
+WALK_USER, WALK_SUM, WALK_MXR, WALK_IMPLICIT = 1, 2, 4, 8            # VU; SUM; effective MXR; PTE read
+
 
 class Regime:
     """Translation controls of one (context, mode) and the caches derived from them.
@@ -45,10 +58,10 @@ class Regime:
     """
 
     __slots__ = ("memory", "user", "vs_on", "vs_root", "sum", "vs_mxr", "g_on", "g_root", "hs_mxr",
-                 "fetch", "load", "store", "blocks", "on_pte_read")
+                 "fetch", "load", "store", "blocks", "on_pte_read", "walks")
 
     def __init__(self, memory: HostMemory, priv: int, vsatp: int, hgatp: int, vs_sum: bool,
-                 vs_mxr: bool, hs_mxr: bool, on_pte_read):
+                 vs_mxr: bool, hs_mxr: bool, on_pte_read, walks: list | None = None):
         self.memory = memory
         self.user = priv == 0
         self.vs_on = bool(vsatp & SATP_MODE)
@@ -63,6 +76,7 @@ class Regime:
         self.load: dict[int, int] = {}
         self.store: dict[int, int] = {}
         self.blocks: dict[int, tuple] = {}
+        self.walks = walks                              # walk observer records, or None (off)
 
     @staticmethod
     def key(priv: int, vsatp: int, hgatp: int, vsstatus: int, hs_sstatus: int) -> tuple:
@@ -149,7 +163,12 @@ class Regime:
             index = top_index if level else (addr >> 12) & 0x3FF
             pte_addr = table + 4 * index
             host = pte_addr if g_stage else self._g_translate_pte(pte_addr, va, access)
-            pte = self._read_pte(host, va, access)
+            try:
+                pte = self._read_pte(host, va, access)
+            except Trap:
+                if self.walks is not None:
+                    self._note_walk(g_stage, level, 0, access, implicit, WALK_ACCESS_FAULT)
+                raise
             if not pte & PTE_V or (pte & (PTE_R | PTE_W)) == PTE_W:
                 break
             if not pte & (PTE_R | PTE_X):                       # pointer to the next level
@@ -174,10 +193,18 @@ class Regime:
                 ok = pte & PTE_R or (mxr and pte & PTE_X)
             if not ok or not pte & PTE_A or (access == STORE and not implicit and not pte & PTE_D):
                 break                                          # Svade: A/D clear faults
+            if self.walks is not None:
+                self._note_walk(g_stage, level, pte, access, implicit, WALK_OK)
             if level:
                 return ((pte >> 20) << 22) | (addr & 0x3F_FFFF)
             return ((pte >> 10) << 12) | (addr & PAGE_OFFSET)
         # The walk failed: a fault of this stage.
+        if self.walks is not None:
+            # A valid root leaf with PPN[0] != 0 stopped at the misaligned-superpage check.
+            misaligned = (level == 1 and pte & PTE_V and (pte & (PTE_R | PTE_W)) != PTE_W
+                          and pte & (PTE_R | PTE_X) and (pte >> 10) & 0x3FF)
+            self._note_walk(g_stage, level, pte, access, implicit,
+                            WALK_MISALIGNED if misaligned else WALK_FAULT)
         if not g_stage:
             raise Trap(PAGE_FAULT[access], va)
         htinst = HTINST_PTE_READ if implicit else transformed_htinst(word, access)
@@ -186,3 +213,13 @@ class Regime:
     @staticmethod
     def _raise_guest_page_fault(access: int, va: int, gpa: int, htinst: int):
         raise Trap(GUEST_PAGE_FAULT[access], va, htval=gpa >> 2, htinst=htinst)
+
+    def _note_walk(self, g_stage: bool, level: int, pte: int, access: int, implicit: bool,
+                   outcome: int) -> None:
+        """Append one walk observer record (only called when ``walks`` is a list)."""
+        if g_stage:
+            controls = WALK_IMPLICIT * implicit | WALK_MXR * self.hs_mxr
+        else:
+            controls = (WALK_USER * self.user | WALK_SUM * self.sum
+                        | WALK_MXR * (self.vs_mxr or self.hs_mxr))
+        self.walks.append((int(g_stage), level, pte & 0xFF, access, controls, outcome))

@@ -29,6 +29,7 @@ class SoftwareUnit(Unit):
         self._pte_words: set[int] = set()  # host addresses of PTEs that cached translations used
         # host page -> [(blocks dict, pc, first byte offset, end byte offset)] of compiled blocks
         self._code: dict[int, list[tuple[dict, int, int, int]]] = {}
+        self.walks: list | None = None     # walk observer records (Regime.walks), off by default
         memory.add_write_listener(self._on_memory_write)
         memory.add_watch_listener(self._on_page_watched)
         self.contexts: list[SoftwareVcpu] = [SoftwareVcpu(self, i) for i in range(num_contexts)]
@@ -46,6 +47,14 @@ class SoftwareUnit(Unit):
         """HFENCE-style flush.  The caches hold nothing stale, so every kind simply
         drops everything (it can never change what the hart sees)."""
         self.flush_translations()
+
+    def observe_walks(self, records: list | None) -> None:
+        """Append every page-table walk's record (``vmm_model.hart.mmu``) to ``records``
+        (None: stop).  Walks run on page-cache misses only: see the mmu docstring."""
+        self.walks = records
+        for context in self.contexts:
+            for regime in context.regimes.values():
+                regime.walks = records
 
     # ------------------------------------------------------------------ cache coherence
 

@@ -181,7 +181,7 @@ class SoftwareVcpu(Context):
                 self.regimes.clear()
             regime = self.regimes[key] = Regime(
                 self.memory, self.priv, self.vsatp, self.hgatp, bool(key[3]), bool(key[4]),
-                bool(key[5]), self.unit.note_pte)
+                bool(key[5]), self.unit.note_pte, self.unit.walks)
         self.regime = regime
 
     def clear_caches(self) -> None:
