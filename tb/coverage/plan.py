@@ -212,10 +212,10 @@ def _walk_permission_exclusions() -> dict[str, str]:
                                                       "fault of the stage (reachable as a fault only)")
             for perm in ("r", "rw"):
                 if access == "fetch":
-                    out[f"{stage}/fetch/{perm}/ok"] = "a fetch needs X"
+                    out[f"{stage}/fetch/{perm}/ok"] = "a fetch is granted only by a leaf with X"
             if access == "store":
                 for perm in ("r", "x", "rx"):
-                    out[f"{stage}/store/{perm}/ok"] = "a store needs W"
+                    out[f"{stage}/store/{perm}/ok"] = "a store is granted only by a leaf with W"
     for perm in WALK_PERMS:
         for result in WALK_RESULTS:
             out[f"vs/pte_read/{perm}/{result}"] = "implicit PTE reads are translated by the G stage only"
