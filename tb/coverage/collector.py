@@ -13,6 +13,9 @@ Where the samples come from:
   and call :func:`attach_unit` (exits via the contexts' ``run``).
 State the records do not carry (a7/a6 of an ecall, vscause of an interrupt, hip
 and vsie at an exit, the VMID) is read from the reference context at that moment.
+Page-table walks come from the reference MMU's walk observer
+(``SoftwareUnit.observe_walks``, switched on by both attach functions): one small tuple
+per walk appended to ``CoverageCollector.walks``, binned in bulk like the retirements.
 
 ``Hits`` (group -> coverpoint -> bin -> count) is the result: JSON-able, mergeable
 (:func:`merge`), and what ``tb.coverage.ucis_db`` stores.
