@@ -291,6 +291,8 @@ def test_slverr_bins_come_from_the_memory_agents_monitor_under_cosim(tmp_path):
     assert "read/1_beat/slverr/stalls" not in axi["fault-access-bus-to-vmm"]
     exits = by_name["fault-access-bus-to-vmm"]["coverage"]["exits"]["cause"]
     assert exits["insn_access"] == exits["load_access"] == exits["store_access"] == 2
+    for res in results:            # the shadow's walk observer is on under co-simulation too
+        assert res["coverage"]["translation_walks"]["stage_x_level_x_outcome"]["g/level0/ok"] > 0
 
 
 # ---------------------------------------------------------------- page-table walks
