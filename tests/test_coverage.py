@@ -363,7 +363,8 @@ def test_walk_observer_off_samples_nothing_and_changes_no_behaviour(guest_elfs):
 def test_walk_records_of_sum_mxr_and_a_g_stage_leaf_without_u():
     from tb.coverage.collector import CoverageCollector as Collector
     from vmm_model.hart.guestbuild import G_LEAF, LEAF, Machine
-    from vmm_model.hart.mmu import PTE_A, PTE_D, PTE_U, PTE_V, PTE_X, WALK_OK, WALK_SUM
+    from vmm_model.hart.mmu import (PTE_A, PTE_D, PTE_U, PTE_V, PTE_X, WALK_ACCESS_FAULT, WALK_OK,
+                                    WALK_SUM)
     va, data, ram, handler = 0x4000_0000, 0x8000_8000, 0x8000_0000, 0x8000_0400
     lw = encode("lw", rd=3, rs1=1, imm=8)
 
@@ -395,3 +396,11 @@ def test_walk_records_of_sum_mxr_and_a_g_stage_leaf_without_u():
     hits = load(machine, x1=data).finish()["translation_walks"]
     assert hits["g_leaf_user"]["U0/fault"] == 1          # excluded for the VMM, not for the MMU
     assert hits["stage_x_level_x_outcome"]["g/level0/guest_page_fault"] == 1
+
+    machine = Machine(paging=True)                      # a VS level-0 PTE read off the bus
+    machine.guest.map_g(0xA000_0000, 0x1000_0000)       # host address outside HostMemory
+    root = machine.guest.vs_pte_gpa(va, level=1)
+    machine.memory.write32(machine.guest.host(root), ((0xA000_0000 >> 12) << 10) | PTE_V)
+    collector = load(machine)
+    assert (0, 0, 0, 1, 0, WALK_ACCESS_FAULT) in collector.walks
+    assert collector.finish()["translation_walks"]["stage_x_level_x_outcome"]["vs/level0/access_fault"] == 1
