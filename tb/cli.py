@@ -99,7 +99,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the unit's accesses to RANGE get an AXI error response, an access "
                              "fault (repeatable; as hvcosim cosim): RANGE is LO-HI (host-physical, "
                              "HI exclusive), gpa:ADDR (the word at guest-physical ADDR of VM 0) or "
-                             "gpte:ADDR (the G-stage PTE mapping ADDR of VM 0)")
+                             "gpte:ADDR (the G-stage PTE mapping ADDR of VM 0) or groot:ADDR (its "
+                             "G-stage root PTE)")
     parser.set_defaults(handler=cmd_run)
 
 

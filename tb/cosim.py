@@ -256,7 +256,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--axi-error", action="append", default=[], metavar="RANGE:slverr|decerr[:read|write]",
                         help="answer accesses to RANGE with an error response (repeatable); RANGE is "
                              "LO-HI (host-physical, HI exclusive), gpa:ADDR (the word at guest-physical ADDR "
-                             "of VM 0) or gpte:ADDR (the G-stage PTE mapping ADDR of VM 0)")
+                             "of VM 0), gpte:ADDR (the G-stage PTE mapping ADDR of VM 0) or "
+                             "groot:ADDR (its G-stage root PTE)")
     parser.add_argument("--axi-error-rate", type=float, default=0.0, metavar="P",
                         help="fraction of host pages answering every access with SLVERR/DECERR, chosen "
                              "by a hash of --seed and the page (the reference predicts them; default 0)")

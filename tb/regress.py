@@ -254,9 +254,9 @@ def scenario_jobs(out: Path, sim: str, patterns: str = "*") -> list[Job]:
         for key in SCENARIO_OPTIONS:
             if options.get(key) is not None:
                 args += [f"--{key.replace('_', '-')}", str(options[key])]
+        from vmm_model.vmm.bus_errors import format_axi_error
         for error in scenario.bus_errors:          # both sides answer them (RunOptions.bus_errors)
-            kind = "gpa" if "gpa" in error else "gpte"
-            args += ["--axi-error", f"{kind}:{error[kind]:#x}:{error['response']}:{error['dir']}"]
+            args += ["--axi-error", format_axi_error(error)]
         members = list(elfs)
         if options.get("vmm_actions"):
             actions = where / "vmm-actions.json"

@@ -6,7 +6,9 @@ co-simulation job's ``"axi"]["errors"]`` / ``RunOptions.bus_errors``):
 - ``LO-HI:slverr|decerr[:read|write]``: host-physical ``[LO, HI)``;
 - ``gpa:ADDR:...``: the word at guest-physical ADDR of VM 0;
 - ``gpte:ADDR:...``: the G-stage leaf PTE that maps guest-physical ADDR of VM 0 (an
-  error on the G-stage walk).
+  error on the G-stage walk);
+- ``groot:ADDR:...``: the G-stage root (level-1, Sv32x4) PTE over guest-physical ADDR of
+  VM 0 (an error on the first read of every G-stage walk in that 4 MiB).
 
 A guest-physical target is resolved once, before the run: its page is made resident
 (``GuestRam.fault_in``) so its host frame is fixed, and the word (or PTE) becomes a
@@ -22,7 +24,7 @@ from typing import Sequence
 from vmm_model.memory import RESPONSE_NAMES, BusErrors, ErrorRange
 
 DIRECTIONS = {"read": (True, False), "write": (False, True), "both": (True, True)}
-TARGET_KINDS = ("gpa", "gpte")
+TARGET_KINDS = ("gpa", "gpte", "groot")
 
 
 def parse_axi_error(text: str) -> dict:
@@ -54,7 +56,7 @@ def format_axi_error(entry: dict) -> str:
     if "lo" in entry:
         target = f"{entry['lo']:#x}-{entry['hi']:#x}"
     else:
-        kind = "gpa" if "gpa" in entry else "gpte"
+        kind = next(k for k in TARGET_KINDS if k in entry)
         target = f"{kind}:{entry[kind]:#x}"
     direction = entry.get("dir", "both")
     return f"{target}:{entry.get('response', 'slverr')}" + ("" if direction == "both" else f":{direction}")
@@ -81,13 +83,18 @@ def resolve_error(entry, vms=None) -> ErrorRange:
     if not vms:
         raise ValueError(f"error target {entry}: guest-physical targets need the VMs")
     ram = vms[0].ram
-    kind = "gpa" if "gpa" in entry else "gpte"
+    kind = next(k for k in TARGET_KINDS if k in entry)
     gpa = int(entry[kind])
     if not ram.contains(gpa):
         raise ValueError(f"error target {kind}:{gpa:#x}: not in VM 0's guest RAM "
                          f"[{ram.base:#x}, {ram.base + ram.size:#x})")
     frame = ram.fault_in(gpa)
-    host = frame + (gpa & 0xFFC) if kind == "gpa" else ram.gstage._leaf_entry_addr(gpa, create=False)
+    if kind == "gpa":
+        host = frame + (gpa & 0xFFC)
+    elif kind == "gpte":
+        host = ram.gstage._leaf_entry_addr(gpa, create=False)
+    else:                                     # a table pointer once fault_in mapped the page
+        host = ram.gstage._root_entry_addr(gpa)
     return ErrorRange(host, host + 4, response, reads, writes)
 
 
