@@ -70,6 +70,46 @@ def test_scenario_passes_on_the_reference(name, tmp_path):
     assert result.instructions > 0
 
 
+# translation_walks bins only these directed scenarios reach deterministically (the random
+# generator toggles SUM/MXR and plants PTE bus errors only sometimes): every reachable
+# vs_sum_x_mxr bin, and the PTE-read access faults at a VS level-0 and a G-stage root PTE.
+def _reachable_sum_mxr_bins() -> list[str]:
+    from tb.coverage.plan import group
+    cp = next(c for c in group("translation_walks").coverpoints if c.name == "vs_sum_x_mxr")
+    return [b for b in cp.bins if b not in cp.excluded]
+
+
+@pytest.mark.parametrize("name, coverpoint, bins", [
+    ("fault-page-sum-mxr", "vs_sum_x_mxr", None),
+    ("fault-access-bus-on-inner-pte", "stage_x_level_x_outcome",
+     ["vs/level0/access_fault", "g/level1/access_fault"]),
+])
+def test_walk_scenarios_hit_their_translation_walks_bins(name, coverpoint, bins, tmp_path):
+    from tb.coverage.collector import ReferenceObserver
+    observer = ReferenceObserver()
+    result = run_scenario(SCENARIOS[name], tmp_path, observer=observer)
+    assert result.status == "pass", result.message
+    hits = observer.hits(result)["translation_walks"][coverpoint]
+    wanted = bins or _reachable_sum_mxr_bins()
+    assert len(wanted) >= 2 and [b for b in wanted if not hits.get(b)] == []
+
+
+def test_groot_bus_error_targets_the_g_stage_root_pte(tmp_path):
+    """``groot:`` (used by fault-access-bus-on-inner-pte) round-trips as --axi-error text and
+    resolves to the root entry of VM 0's G-stage over that GPA, not to its leaf PTE."""
+    from vmm_model.run import setup_guests
+    from vmm_model.vmm.bus_errors import format_axi_error, parse_axi_error, resolve_error
+    scenario = SCENARIOS["fault-access-bus-on-inner-pte"]
+    entry = next(e for e in scenario.bus_errors if "groot" in e)
+    assert parse_axi_error(format_axi_error(entry)) == entry
+    setup = setup_guests([str(p) for p in scenario.build(tmp_path)],
+                         RunOptions(mem=scenario.options["mem"]))
+    gstage = setup.vms[0].ram.gstage
+    error = resolve_error(entry, setup.vms)
+    assert error.lo == gstage.root + 4 * (entry["groot"] >> 22)
+    assert error.lo != gstage._leaf_entry_addr(entry["groot"], create=False)
+
+
 def test_docs_list_every_scenario():
     text = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
     missing = [name for name in SCENARIOS if f"`{name}`" not in text]

@@ -12,7 +12,9 @@ from vmm_model import platform
 from vmm_model.gen import layout
 from vmm_model.gen.builder import A0, T0, ZERO, Builder
 from vmm_model.gen.model import CSR_SCOUNTEREN, CSR_SSCRATCH, CSR_STIMECMP, LOAD, Trap
-from vmm_model.gen.paging import USER_TEXT_VA, WINDOW_PAGES, WINDOW_VA
+from vmm_model.gen.model import SSTATUS_MXR, SSTATUS_SUM
+from vmm_model.gen.paging import (PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, USER_TEXT_VA,
+                                   WINDOW_PAGES, WINDOW_VA)
 from vmm_model.gen.streams import emit_body
 
 from .guest import (EXIT_CAUSE, GUEST_CAUSE, HVIP_BIT, SIP_BIT, CSR_SATP, CSR_SIE, CSR_SIP,
@@ -303,6 +305,60 @@ def _bus_faults_on_walks(b: Builder, script: Script) -> None:
     paging_off(b)
     b.li(T0, GPTE_ERROR_GPA)
     expect(b, "lw", platform.EXC_LOAD_ACCESS, GPTE_ERROR_GPA + 8, rd=6, rs1=T0, imm=8)
+
+
+# A guest-physical word past the default 16 MiB of RAM (the scenario asks for 20 MiB): the
+# only access to its 4 MiB, so the G-stage root PTE over it is read by that access alone.
+G_ROOT_ERROR_GPA = platform.RAM_BASE + (16 << 20) + 0x100
+BUS_ERROR_RAM = 20 << 20
+
+
+def _bus_faults_on_inner_walk_levels(b: Builder, script: Script) -> None:
+    """SLVERR on the PTE reads fault-access-bus-on-pte leaves out: a VS-stage level-0 PTE
+    (the last window page's entry in the second-level window table, VS paging on) and the
+    G-stage root (level-1, Sv32x4) PTE over a 4 MiB nothing else uses (paging off): load
+    access faults (5), tval = the address, exited and reflected."""
+    window_page = WINDOW_PAGES - 1
+    script.bus_error(b.page_tables.window_pte_address(window_page), "read")
+    script.bus_error(G_ROOT_ERROR_GPA, "read", kind="groot")
+    paging_on(b, asid=6)
+    va = WINDOW_VA + 4096 * window_page + 0x10
+    b.li(T0, va)
+    expect(b, "lw", platform.EXC_LOAD_ACCESS, va, rd=6, rs1=T0, imm=0)
+    paging_off(b)
+    b.li(T0, G_ROOT_ERROR_GPA)
+    expect(b, "lw", platform.EXC_LOAD_ACCESS, G_ROOT_ERROR_GPA, rd=6, rs1=T0, imm=0)
+
+
+# Window pages rewritten by sum-mxr-matrix: U data pages (one granting all, one read-only,
+# one without A) and execute-only pages (with and without A).  Every VS load and store of
+# them is one bin of translation_walks.vs_sum_x_mxr (or its fault twin).
+SUM_MXR_PAGES = (PTE_V | PTE_U | PTE_R | PTE_W | PTE_A | PTE_D, PTE_V | PTE_U | PTE_R | PTE_A | PTE_D,
+                 PTE_V | PTE_U | PTE_R | PTE_W | PTE_D, PTE_V | PTE_X | PTE_A, PTE_V | PTE_X)
+
+
+def _sum_mxr_matrix(b: Builder, script: Script) -> None:
+    """Window PTEs rewritten (paging off) to U and execute-only pages, then for every
+    vsstatus.SUM × MXR a load and a store of each from VS; the model predicts each result
+    (the value, or page fault 13/15 to the guest's handler) and the guest checks it."""
+    tables, address, value = b.page_tables, 28, 6
+    for page, flags in enumerate(SUM_MXR_PAGES):
+        b.li(address, tables.window_pte_address(page))
+        frame = b.data_base + 4096 * (page % tables.hart_pages)     # this hart's data
+        b.li(value, (frame >> 12) << 10 | flags)
+        b.do("sw", rs1=address, rs2=value, imm=0)
+    b.li(value, 0x5A5A_0000)
+    paging_on(b, asid=7)
+    for combo, (sum_on, mxr_on) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        for bit, on in ((SSTATUS_SUM, sum_on), (SSTATUS_MXR, mxr_on)):
+            (csr_set if on else csr_clear)(b, CSR_SSTATUS, bit)
+        for page in range(len(SUM_MXR_PAGES)):
+            b.li(address, WINDOW_VA + 4096 * page + 0x80 + 8 * combo)
+            b.do("lw", rd=7, rs1=address, imm=0)
+            b.do("sw", rs1=address, rs2=value, imm=4)
+            b.check_dirty()
+    csr_clear(b, CSR_SSTATUS, SSTATUS_SUM | SSTATUS_MXR)
+    paging_off(b)
 
 
 def _mcounteren_off(b: Builder, script: Script) -> None:
@@ -670,6 +726,15 @@ def _all() -> list[Scenario]:
                   "SLVERR on a VS-stage PTE read and on a G-stage PTE read: load access faults "
                   "(5) with tval = the address, exited and reflected by the VMM",
                   _bus_faults_on_walks, paging=True, expect=Expect(exits={"reflected": 2})),
+        _scenario("§4 fault: access fault", "fault-access-bus-on-inner-pte",
+                  "SLVERR on a VS-stage level-0 PTE read and on a G-stage root (level-1) PTE "
+                  "read: load access faults (5) with tval = the address, exited and reflected",
+                  _bus_faults_on_inner_walk_levels, paging=True,
+                  base_options={"mem": BUS_ERROR_RAM}, expect=Expect(exits={"reflected": 2})),
+        _scenario("§4 fault: page fault", "fault-page-sum-mxr",
+                  "VS loads and stores of U pages and execute-only pages under every "
+                  "vsstatus.SUM × MXR: data or page faults 13/15 to the guest's handler",
+                  _sum_mxr_matrix, paging=True, expect=Expect(absent=("reflected",))),
         _scenario("§1 delegation: hedeleg", "deleg-vu-causes-to-vmm",
                   "hedeleg bits 0, 2-4, 6, 12, 13, 15 cleared by the VMM: those causes raised "
                   "from VU (and a random VU/paging stream) exit and are reflected",
