@@ -40,8 +40,9 @@ class Script:
     bus_errors: list[dict] = field(default_factory=list)
 
     def bus_error(self, gpa: int, direction: str, kind: str = "gpa") -> None:
-        """SLVERR on the word at ``gpa`` (``kind`` "gpa") or on the G-stage leaf PTE that
-        maps ``gpa``'s page (``kind`` "gpte": the walk's implicit read fails)."""
+        """SLVERR on the word at ``gpa`` (``kind`` "gpa"), on the G-stage leaf PTE that
+        maps ``gpa``'s page (``kind`` "gpte": the walk's implicit read fails) or on the
+        G-stage root PTE over its 4 MiB (``kind`` "groot": the walk's first read fails)."""
         self.bus_errors.append({kind: gpa, "response": "slverr", "dir": direction})
 
     def at_start(self, do: str, **args) -> None:
