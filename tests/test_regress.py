@@ -141,7 +141,8 @@ def test_scenario_jobs_plant_their_bus_errors_on_both_sides(tmp_path):
     reference = {j.name: j for j in regress.scenario_jobs(tmp_path / "r", "reference", "fault-access-bus-*")}
     assert set(cosim) == set(reference) == {"scenario-fault-access-bus-to-vmm",
                                             "scenario-fault-access-bus-to-vs",
-                                            "scenario-fault-access-bus-on-pte"}
+                                            "scenario-fault-access-bus-on-pte",
+                                            "scenario-fault-access-bus-on-inner-pte"}
     for name, job in cosim.items():
         errors = [job.argv[i + 1] for i, a in enumerate(job.argv) if a == "--axi-error"]
         assert len(errors) == 2 and all(e.endswith(("slverr:read", "slverr:write")) for e in errors)
