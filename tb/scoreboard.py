@@ -169,13 +169,38 @@ class Scoreboard:
 
     # -- retirements ----------------------------------------------------------------
     def retire(self, rtl: RetireRecord) -> None:
+        if self._matches(rtl):
+            self.trace_hash.add(rtl)
+            self._accept(rtl)
+
+    def retire_batch(self, records: list[RetireRecord], hash_rows) -> None:
+        """The records of one drained batch, in order.  ``hash_rows``: the same batch as
+        ``TraceHash.add_array`` takes it; a batch that matches whole is hashed from it in one
+        call (the same bytes as one ``add`` per record).  From a mismatch on (continue mode),
+        the rest goes record by record."""
+        for i, rtl in enumerate(records):
+            if not self._matches(rtl):
+                self.trace_hash.add_array(hash_rows[:i])
+                for rest in records[i + 1:]:
+                    self.retire(rest)
+                return
+            self._accept(rtl)
+        self.trace_hash.add_array(hash_rows)
+
+    def _accept(self, rtl: RetireRecord) -> None:
+        self.checked += 1
+        for observer in self.on_checked:
+            observer(rtl)
+
+    def _matches(self, rtl: RetireRecord) -> bool:
+        """Step the shadow once and compare; a difference is a failure (False)."""
         if self.stopped:
-            return
+            return False
         shadow = self.active
         if shadow is None:
             self.fail("mismatch", f"RTL retired {_fmt_record(rtl)} while no context was running",
                       field="valid", pc=rtl.pc_rdata)
-            return
+            return False
         if shadow.last_exit is not None:
             self.history.append((rtl, None))
             self._x_before = []
@@ -183,7 +208,7 @@ class Scoreboard:
                       f"(scause {shadow.last_exit.scause:#x})", field="valid", pc=rtl.pc_rdata,
                       actual_record=rtl.as_dict(), registers=self.registers(shadow, rtl, None))
             self.resync_retirement(shadow, rtl, None)
-            return
+            return False
         self._x_before = list(shadow.x)
         ref = shadow.step()
         if isinstance(ref, ExitRecord):
@@ -193,7 +218,7 @@ class Scoreboard:
                       field="exit", pc=rtl.pc_rdata, expected=_exit_dict(ref), actual=rtl.as_dict(),
                       actual_record=rtl.as_dict(), registers=self.registers(shadow, rtl, None))
             self.resync_retirement(shadow, rtl, None)
-            return
+            return False
         insn = ref.insn
         if reads_cycle(insn) and not ref.trap and ref.rd_addr and rtl.rd_addr == ref.rd_addr:
             csr = insn >> 20
@@ -205,7 +230,7 @@ class Scoreboard:
                           expected_record=ref.as_dict(), actual_record=rtl.as_dict())
                 self.last_cycle[(shadow.ctx_id, csr)] = rtl.rd_wdata
                 shadow.x[ref.rd_addr] = rtl.rd_wdata
-                return
+                return False
             self.last_cycle[(shadow.ctx_id, csr)] = rtl.rd_wdata
             shadow.x[ref.rd_addr] = rtl.rd_wdata
             ref.rd_wdata = rtl.rd_wdata
@@ -222,11 +247,8 @@ class Scoreboard:
                       expected_record=ref.as_dict(), actual_record=rtl.as_dict(),
                       registers=self.registers(shadow, rtl, ref))
             self.resync_retirement(shadow, rtl, ref)
-            return
-        self.checked += 1
-        self.trace_hash.add(rtl)
-        for observer in self.on_checked:
-            observer(rtl)
+            return False
+        return True
 
     # -- exits ----------------------------------------------------------------------
     def exit(self, shadow, rtl_exit: ExitRecord) -> None:

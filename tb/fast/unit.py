@@ -28,7 +28,7 @@ from cocotb.clock import Clock
 from cocotb.handle import Immediate
 from cocotb.triggers import FallingEdge, First, ReadOnly, RisingEdge, Timer
 
-from interfaces.trace import ExitRecord, TraceHash
+from interfaces.trace import ExitRecord
 from interfaces.vcpu_state import CTRL_RUN
 from tb.rtl_unit import HANG_CYCLES_PER_RECORD, HANG_CYCLES_UNBOUNDED, RtlContext, RtlHang, RtlUnit
 from tb.sim.unit_tb import CLK_PERIOD_NS, Harness, quiet
@@ -57,14 +57,6 @@ def _binstr_reader(handle):
     """A function returning the handle's binary string (:func:`wide_bits`), bound once."""
     raw = getattr(handle, "_handle", None)
     return raw.get_signal_val_binstr if raw is not None else (lambda: str(handle.value))
-
-
-class _CheckedList:
-    """Stands in for a scoreboard's ``TraceHash`` during a drained batch: ``add`` only
-    notes the record (``FastRtlUnit._retire_batch`` hashes the batch afterwards)."""
-
-    def __init__(self, checked: list):
-        self.add = checked.append
 
 
 class FastHarness(Harness):
@@ -345,7 +337,7 @@ class FastRtlUnit(RtlUnit):
         self.depth = len(self.slots)
         # One bound reader per slot, looked up once (a handle lookup costs as much as the read).
         self.slot_readers = [_binstr_reader(self.slots[k]) for k in range(self.depth)]
-        self.sink = None            # retire(record) / fail(kind, message, **data): a Scoreboard
+        self.sink = None            # retire_batch(records, hash_rows) / fail(kind, message, **data): a Scoreboard
         # Verilator is 2-state: no X/Z to look for in the drained bits (Icarus: every drain).
         self.four_state = "verilator" not in cocotb.SIM_NAME.lower()
         self.consumed = 0
@@ -403,7 +395,7 @@ class FastRtlUnit(RtlUnit):
         self.drains += 1
         self.ram.apply_stores(rows)
         if sink is not None:
-            self._retire_batch(sink, rows)
+            sink.retire_batch(ring.records(rows), ring.hash_rows(rows))
         return n
 
     def _lanes(self, slots: list[str]) -> np.ndarray:
@@ -418,36 +410,6 @@ class FastRtlUnit(RtlUnit):
                     self._report_xz(slots[k])
                 text = bytes(c if c in b"01" else ord("0") for c in text)
         return ring.lanes_of_bits(text, len(slots))
-
-    @staticmethod
-    def _retire_batch(sink, rows: np.ndarray) -> None:
-        """Every record to the sink, in order; the trace hash of the batch in one call.
-
-        The sink's ``trace_hash`` is swapped for a list while the batch is retired: the
-        scoreboard "hashes" each record it checked by appending it.  When it checked all of
-        them, the rows themselves are hashed in one ``TraceHash.add_array`` (the same bytes
-        as one ``add`` per record); otherwise (a mismatch in the batch) the records it did
-        check are hashed one by one, as without the batch.
-        """
-        records = ring.records(rows)
-        hasher = getattr(sink, "trace_hash", None)
-        if not isinstance(hasher, TraceHash):
-            for record in records:
-                sink.retire(record)
-            return
-        checked: list = []
-        sink.trace_hash = _CheckedList(checked)
-        try:
-            retire = sink.retire
-            for record in records:
-                retire(record)
-        finally:
-            sink.trace_hash = hasher
-        if len(checked) == len(records):
-            hasher.add_array(ring.hash_rows(rows))
-        else:
-            for record in checked:
-                hasher.add(record)
 
     def _report_xz(self, bits: str) -> None:
         """Name the field of the first X/Z bit of a slot's value (MSB first)."""
