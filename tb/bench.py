@@ -125,19 +125,8 @@ async def run_bench_jobs(dut) -> None:
 if cocotb is not None and os.environ.get(BENCH_ENV):
     @cocotb.test()
     async def bench_jobs(dut):
-        from tb.fast.entry import PROFILE_ENV
-        path = os.environ.get(PROFILE_ENV)     # cProfile of the simulator's Python side
-        if not path:
-            await run_bench_jobs(dut)
-            return
-        import cProfile
-        profile = cProfile.Profile()
-        profile.enable()
-        try:
-            await run_bench_jobs(dut)
-        finally:
-            profile.disable()
-            profile.dump_stats(path)
+        from tb.fast.entry import run_profiled      # cProfile of the simulator's Python side
+        await run_profiled(run_bench_jobs, dut)
 
 
 # ------------------------------------------------------------------------------ host side

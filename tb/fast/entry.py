@@ -17,18 +17,23 @@ import cocotb
 PROFILE_ENV = "HVCOSIM_PROFILE"
 
 
-@cocotb.test()
-async def fast_cosim_jobs(dut):
-    from tb.cosim import run_all_jobs
+async def run_profiled(main, dut) -> None:
+    """``await main(dut)``; under cProfile, its statistics written to ``$HVCOSIM_PROFILE``, when set."""
     path = os.environ.get(PROFILE_ENV)
     if not path:
-        await run_all_jobs(dut)
+        await main(dut)
         return
     import cProfile
     profile = cProfile.Profile()
     profile.enable()
     try:
-        await run_all_jobs(dut)
+        await main(dut)
     finally:
         profile.disable()
         profile.dump_stats(path)
+
+
+@cocotb.test()
+async def fast_cosim_jobs(dut):
+    from tb.cosim import run_all_jobs
+    await run_profiled(run_all_jobs, dut)
