@@ -163,6 +163,18 @@ def item_mmio(b: Builder) -> None:
             b.do(name, rd=b.dest(), rs1=base, imm=0)
 
 
+def jump_to_faulting_fetch(b: Builder, rd: int, base: int, offset: int, target: int,
+                           cause: int = platform.EXC_INSN_ACCESS) -> int:
+    """``jalr rd, offset(base)`` to ``target``, whose fetch traps with ``cause`` (tval =
+    ``target``): rd = pc + 4 on the model, the trap expected, resumed after the jalr.
+    Returns the jalr's pc."""
+    _, pc = b.asm.emit("jalr", rd=rd, rs1=base, imm=offset)
+    b.body_instructions += 1
+    b.model.set(rd, pc + 4)
+    b.expect_trap(target, cause, target, resume=pc + 4)
+    return pc
+
+
 def item_buserr(b: Builder) -> None:
     """A load, store or jump to a word the seed made answer SLVERR/DECERR: access fault 5/7/1
     (the VMM reflects it; tval = the address).  Only with the seed's plan and vsatp Bare
@@ -178,11 +190,8 @@ def item_buserr(b: Builder) -> None:
         offset = rng.choice((0, 0, -4, 8))
         b.li(base, word - offset)
         rd = b.dest()
-        _, pc = b.asm.emit("jalr", rd=rd, rs1=base, imm=offset)
-        b.body_instructions += 1
-        b.model.set(rd, pc + 4)
+        jump_to_faulting_fetch(b, rd, base, offset, word)
         b.dirty.add(rd)
-        b.expect_trap(word, platform.EXC_INSN_ACCESS, word, resume=pc + 4)
         return
     name = rng.choice(("lb", "lbu", "lh", "lhu", "lw") if kind == "load" else ("sb", "sh", "sw"))
     size = {"b": 1, "h": 2, "w": 4}[name[1]]

@@ -15,7 +15,7 @@ from vmm_model.gen.model import CSR_SCOUNTEREN, CSR_SSCRATCH, CSR_STIMECMP, LOAD
 from vmm_model.gen.model import SSTATUS_MXR, SSTATUS_SUM
 from vmm_model.gen.paging import (PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, USER_TEXT_VA,
                                    WINDOW_PAGES, WINDOW_VA)
-from vmm_model.gen.streams import emit_body
+from vmm_model.gen.streams import emit_body, jump_to_faulting_fetch
 
 from .guest import (EXIT_CAUSE, GUEST_CAUSE, HVIP_BIT, SIP_BIT, CSR_SATP, CSR_SIE, CSR_SIP,
                     CSR_SSTATUS, SSTATUS_SPIE, SSTATUS_SPP, Script, arm_timer, check_csr_bits, csr_clear,
@@ -246,10 +246,7 @@ def _access_faults(b: Builder, script: Script) -> None:
     b.li(T0, platform.RAM_BASE + platform.DEFAULT_RAM_SIZE)       # the byte just past RAM
     b.do("lw", rd=6, rs1=T0, imm=0)
     b.li(T0, UNMAPPED_GPA)
-    _, pc = b.asm.emit("jalr", rd=7, rs1=T0, imm=0)
-    b.body_instructions += 1
-    b.model.set(7, pc + 4)
-    b.expect_trap(UNMAPPED_GPA, platform.EXC_INSN_ACCESS, UNMAPPED_GPA, resume=pc + 4)
+    jump_to_faulting_fetch(b, 7, T0, 0, UNMAPPED_GPA)
     b.check(7)
 
 
@@ -275,10 +272,7 @@ def _bus_access_faults(b: Builder, script: Script) -> None:
         b.li(T0, STORE_ERROR_GPA)
         expect(b, "sw", platform.EXC_STORE_ACCESS, STORE_ERROR_GPA, rs1=T0, rs2=6, imm=0)
         b.li(T0, poisoned)
-        _, pc = b.asm.emit("jalr", rd=7, rs1=T0, imm=0)
-        b.body_instructions += 1
-        b.model.set(7, pc + 4)
-        b.expect_trap(poisoned, platform.EXC_INSN_ACCESS, poisoned, resume=pc + 4)
+        jump_to_faulting_fetch(b, 7, T0, 0, poisoned)
         b.check(7)
         if in_vu:
             leave_vu(b)
