@@ -91,7 +91,6 @@ async def run_unchecked(dut, job: dict, rtl=None):
             rtl = RtlUnit(dut, setup.memory)
         else:
             rtl.serve(setup.memory)
-    rtl.exits = []
     await rtl.start(options.contexts)
     ns0 = get_sim_time("ns")
     result = await run_vmm(rtl, setup.vms, options)

@@ -68,7 +68,6 @@ async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
         rtl = RtlUnit(dut, setup.memory, harness=harness, ram=ram)
     else:
         rtl.serve(setup.memory)
-    rtl.exits = []
     await rtl.start(options.contexts)
     # Before the reference's snapshot of host memory: both sides see the same bus errors.
     responder = getattr(rtl, "ram", None)
@@ -94,7 +93,7 @@ async def run_job(dut, job: dict, rtl=None, monitor=None, env=None):
            "vms": [{"index": v.index, "status": v.status, "reason": v.reason} for v in result.vms],
            "details": result.details,
            "exits": [{"ctx": e.ctx, "scause": e.scause, "sepc": e.sepc, "stval": e.stval, "htval": e.htval,
-                      "htinst": e.htinst, "gva": e.gva} for e in rtl.exits[-16:]],
+                      "htinst": e.htinst, "gva": e.gva} for e in rtl.exits],
            "axi": {"latency": list(axi.latency), "backpressure": axi.backpressure,
                    "error_ranges": len(axi.errors), "error_rate": axi.error_rate,
                    "error_responses": dict(getattr(responder, "errors_answered", {}))}}

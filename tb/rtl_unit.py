@@ -11,6 +11,7 @@ and clear EXIT_PENDING (W1C): the context is IDLE again when it returns.
 """
 from __future__ import annotations
 
+import collections
 from typing import Iterable
 
 from cocotb.triggers import First, RisingEdge, Timer
@@ -29,6 +30,7 @@ EXIT_FIELDS = ("scause", "sepc", "stval", "htval", "htinst", "hstatus")
 # Cycles an unbounded run may take before the unit is declared hung (a watchdog, not a budget).
 HANG_CYCLES_PER_RECORD = 400
 HANG_CYCLES_UNBOUNDED = 20_000_000
+EXITS_KEPT = 16              # the last exit records, for the job result
 
 
 class RtlHang(RuntimeError):
@@ -103,7 +105,7 @@ class RtlUnit(Unit):
         self.ram = ram or HostRam(dut, self.h.clk, self.h.rst_n, memory=memory, record=False)
         self.contexts: list[RtlContext] = []
         self.irq_enable = 0
-        self.exits: list[ExitRecord] = []       # every exit record read, in order
+        self.exits: collections.deque[ExitRecord] = collections.deque(maxlen=EXITS_KEPT)   # since start()
 
     def serve(self, memory) -> None:
         """Serve another HostMemory on ``m_axi`` (the next run of a multi-run simulation)."""
@@ -113,6 +115,7 @@ class RtlUnit(Unit):
     async def start(self, num_contexts: int | None = None) -> None:
         """Reset the unit; expose ``num_contexts`` contexts (default CAPS.NUM_VCPUS)."""
         await self.h.reset()
+        self.exits.clear()
         n = self.h.num_vcpus if num_contexts is None else num_contexts
         if n > self.h.num_vcpus:
             raise ValueError(f"{n} contexts asked, the RTL has NUM_VCPUS = {self.h.num_vcpus}")

@@ -22,6 +22,8 @@ driver, same register protocol); what differs is memory and the trace:
 """
 from __future__ import annotations
 
+import collections
+
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
@@ -30,7 +32,7 @@ from cocotb.triggers import FallingEdge, First, ReadOnly, RisingEdge, Timer
 
 from interfaces.trace import ExitRecord
 from interfaces.vcpu_state import CTRL_RUN
-from tb.rtl_unit import HANG_CYCLES_PER_RECORD, HANG_CYCLES_UNBOUNDED, RtlContext, RtlHang, RtlUnit
+from tb.rtl_unit import EXITS_KEPT, HANG_CYCLES_PER_RECORD, HANG_CYCLES_UNBOUNDED, RtlContext, RtlHang, RtlUnit
 from tb.sim.unit_tb import CLK_PERIOD_NS, Harness, quiet
 
 from . import trace as ring
@@ -346,7 +348,7 @@ class FastRtlUnit(RtlUnit):
         self.full_stalls = 0
         self.contexts: list[FastRtlContext] = []
         self.irq_enable = 0
-        self.exits: list[ExitRecord] = []
+        self.exits: collections.deque[ExitRecord] = collections.deque(maxlen=EXITS_KEPT)
         for name in ("trace_consumed", "mem_clear", "guard_vmid"):
             getattr(dut, name).value = 0
         self.memory = memory
@@ -442,7 +444,6 @@ def fast_unit(dut, setup, rtl=None, monitor=None):
         rtl = FastRtlUnit(dut, setup.memory, setup.vms)
     else:
         rtl.serve(setup.memory, setup.vms)
-    rtl.exits = []
     return rtl, FastTraceMonitor(rtl)
 
 
