@@ -11,9 +11,9 @@ merges :meth:`JobProbe.finish` into the job's result:
 """
 from __future__ import annotations
 
-from .collector import attach_lockstep
+from tb.sim.unit_tb import CLK_PERIOD_NS
 
-CLK_PERIOD_NS = 10           # tb/sim/unit_tb.py's clock
+from .collector import attach_lockstep
 
 
 class JobProbe:
