@@ -43,6 +43,8 @@ def reproduce_command(job: dict, sim: str, waves: bool = False, sources: list | 
     for key, flag in _OPTION_FLAGS:
         if options.get(key) is not None:
             argv += [flag, str(options[key])]
+    if job.get("memory", "bfm") != "bfm":
+        argv += ["--memory", job["memory"]]
     if float(job.get("backpressure", 0.0)):
         argv += ["--axi-backpressure", str(job["backpressure"])]
     if job.get("continue"):

@@ -236,6 +236,8 @@ def test_reproduce_command_uses_the_job_options():
     assert cmd == ("hvcosim cosim /g/a.elf /g/b.elf --sim verilator --vcpus 2 --seed 3 --axi-backpressure 0.25 "
                    "--continue --max-mismatches 9 --waves")
     assert reproduce_command({**job, "command": "hvcosim cosim x.elf"}, "icarus") == "hvcosim cosim x.elf"
+    fast = reproduce_command({"elfs": ["/g/a.elf"], "memory": "fast"}, "verilator")
+    assert fast == "hvcosim cosim /g/a.elf --sim verilator --memory fast"
 
 
 def test_report_gives_the_wave_files_and_the_window(guest_elfs, tmp_path):
