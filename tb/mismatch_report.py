@@ -23,9 +23,10 @@ import json
 import shlex
 from pathlib import Path
 
+from tb.sim.unit_tb import CLK_PERIOD_NS as CLOCK_PERIOD_NS
+
 REPORT_FILES = ("mismatch.json", "mismatch.txt", "mismatch.html")
 WAVE_WINDOW_CYCLES = 50        # the waveform window: the divergence +- this many clock cycles
-CLOCK_PERIOD_NS = 10           # tb/sim/unit_tb.py CLK_PERIOD_NS
 
 # job option -> hvcosim cosim flag (None values are left out)
 _OPTION_FLAGS = (("vcpus", "--vcpus"), ("mem", "--mem"), ("mem_budget", "--mem-budget"), ("seed", "--seed"),
