@@ -171,8 +171,9 @@ class HostRam:
         cycles = lo if lo == hi else self._latency_rng.randint(lo, hi)
         if cycles:
             from cocotb.triggers import Timer
-            period = getattr(self, "clk_period_ns", 10)
-            await Timer(cycles * period, unit="ns")    # one wake-up, not one per cycle
+
+            from .unit_tb import CLK_PERIOD_NS
+            await Timer(cycles * CLK_PERIOD_NS, unit="ns")    # one wake-up, not one per cycle
 
     def configure(self, latency: tuple[int, int] = (0, 0), seed: int = 1) -> None:
         """Response latency in cycles: ``(n, n)`` fixed, ``(min, max)`` drawn per response (seeded)."""
